@@ -1,0 +1,81 @@
+#include "cmd.h"
+#include "lib/check.h"
+
+enum { O_REPAIR = 1 };
+
+const struct poptOption check_options[] = {
+	{"repair", 0, POPT_ARG_NONE, NULL, O_REPAIR,
+	 "rewrite stale or damaged MLD and label copies from the current MLD", NULL},
+	POPT_TABLEEND};
+
+static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st,
+		  struct vctl_err *err)
+{
+	(void)arg;
+	(void)err;
+	(void)val;
+	*(bool *)st = true;
+	/* Repair commits: take the pool exclusively, and refuse without an MLD. */
+	c->open_flags |= VCTL_OPEN_WRITE;
+	return 0;
+}
+
+static void print_report(struct out *o, const char *key, const struct vctl_check_report *rep)
+{
+	out_arr(o, key);
+	for (uint32_t i = 0; i < rep->n; i++)
+		out_str(o, NULL, "%s\n", rep->problems[i]);
+	out_arr_end(o);
+}
+
+int cmd_check(struct cmd_ctx *c)
+{
+	bool repair = false;
+	CMD_START(c, on_opt, &repair, 0, 0);
+	struct vctl_pool *p = c->pool;
+	struct out *o = &c->out;
+	struct vctl_err err = {0};
+	struct vctl_check_report rep, before = {0};
+	int r = vctl_pool_check(p, &rep, &err);
+	if (r < 0)
+		return cmd_fail(c, r, &err);
+	if (repair && rep.n) {
+		if (!p->have_mld) {
+			vctl_check_report_free(&rep);
+			return cmd_failf(c, -VCTL_E_CORRUPT,
+					 "no valid MLD copy to repair from");
+		}
+		r = vctl_pool_commit(p, &err);
+		if (r < 0) {
+			vctl_check_report_free(&rep);
+			return cmd_fail(c, r, &err);
+		}
+		before = rep;
+		r = vctl_pool_check(p, &rep, &err);
+		if (r < 0) {
+			vctl_check_report_free(&before);
+			return cmd_fail(c, r, &err);
+		}
+	}
+	out_begin(o);
+	out_bool(o, "ok", NULL, rep.n == 0);
+	if (before.n)
+		out_text(o, "repaired by writing MLD generation %llu:\n",
+			 (unsigned long long)p->mld.generation);
+	print_report(o, "repaired", &before);
+	if (before.n && rep.n)
+		out_text(o, "still wrong:\n");
+	print_report(o, "problems", &rep);
+	if (rep.n == 0 && !c->quiet)
+		out_text(o, "ok: %u disks, MLD generation %llu, no problems\n", p->mld.ndisks,
+			 (unsigned long long)p->mld.generation);
+	out_end(o);
+	uint32_t n = rep.n;
+	vctl_check_report_free(&rep);
+	vctl_check_report_free(&before);
+	if (n) {
+		fprintf(c->errf, "vctl check: %u problem%s found\n", n, n == 1 ? "" : "s");
+		return EXIT_IO;
+	}
+	return EXIT_OK;
+}

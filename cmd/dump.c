@@ -1,0 +1,282 @@
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "fmt/block.h"
+#include "lib/io.h"
+#include "lib/units.h"
+#include "print.h"
+
+const struct poptOption dump_label_options[] = {POPT_TABLEEND};
+
+static void print_uuid(struct out *o, const char *key, const char *fmt, const uint8_t u[16])
+{
+	char s[37];
+	vctl_uuid_fmt(u, s);
+	out_str(o, key, fmt, s);
+}
+
+static void print_label_fields(struct out *o, const struct vctl_label *l)
+{
+	out_str(o, "magic", "  magic          %s\n", VCTL_LABEL_MAGIC);
+	out_u64(o, "type", "  type           %llu\n", VCTL_T_LABEL);
+	out_u64(o, "version", "  version        %llu\n", l->version);
+	out_u64(o, "length", "  length         %llu\n", VCTL_LABEL_SIZE);
+	out_hex(o, "incompat", "  incompat       %s\n", l->incompat);
+	out_hex(o, "compat", "  compat         %s\n", l->compat);
+	out_hex(o, "ro_compat", "  ro_compat      %s\n", l->ro_compat);
+	out_hex(o, "flags", "  flags          %s", l->flags);
+	out_text(o, "%s\n", l->flags & VCTL_LABEL_F_PENDING ? " (pending)" : "");
+	print_uuid(o, "pool_uuid", "  pool_uuid      %s\n", l->pool_uuid);
+	print_uuid(o, "disk_uuid", "  disk_uuid      %s\n", l->disk_uuid);
+	out_u64(o, "disk_index", "  disk_index     %llu\n", l->disk_index);
+	out_u64(o, "copy", "  copy           %llu\n", l->copy);
+	out_u64(o, "label_gen", "  label_gen      %llu\n", l->label_gen);
+	out_u64(o, "disk_size", "  disk_size      %llu\n", l->disk_size);
+	out_u64(o, "pseg_count", "  pseg_count     %llu\n", l->pseg_count);
+	out_u64(o, "created", "  created        %llu\n", l->created);
+	print_geometry(o, &l->geom);
+	out_str(o, "enclosure", "  enclosure      %s\n", l->enclosure);
+	out_hex(o, "crc", "  crc            %s", l->crc_stored);
+	out_hex(o, "crc_computed", " (computed %s)\n", l->crc_computed);
+}
+
+static void dump_one_label(struct out *o, const char *name, int fd)
+{
+	static const uint64_t off[2] = {VCTL_LABEL_A_OFFSET, VCTL_LABEL_B_OFFSET};
+	for (int c = 0; c < 2; c++) {
+		uint8_t buf[VCTL_LABEL_SIZE];
+		struct vctl_label l;
+		struct vctl_err e = {0}, e2 = {0};
+		long long n = vctl_io_pread(fd, buf, sizeof(buf), off[c]);
+		int r = n == (long long)sizeof(buf)
+				? vctl_label_decode(buf, sizeof(buf), VCTL_DECODE_IGNORE_CRC, &l, &e)
+				: vctl_errf(&e, -VCTL_E_CORRUPT, "label: truncated");
+		/* Decode again strictly to tell "valid" from "readable". */
+		bool valid = r == 0 && vctl_label_decode(buf, sizeof(buf), 0, &l, &e2) == 0;
+		if (r == 0 && !valid)
+			vctl_label_decode(buf, sizeof(buf), VCTL_DECODE_IGNORE_CRC, &l, &e);
+		out_obj(o, NULL);
+		out_str(o, "disk", "%s", name);
+		out_str(o, "copy_name", " label %s", c ? "B" : "A");
+		out_u64(o, "offset", " (offset %llu): ", off[c]);
+		out_bool(o, "valid", NULL, valid);
+		out_text(o, "%s\n", valid ? "valid" : r == 0 ? e2.msg : e.msg);
+		out_str(o, "error", NULL, valid ? NULL : r == 0 ? e2.msg : e.msg);
+		if (r == 0)
+			print_label_fields(o, &l);
+		out_obj_end(o);
+	}
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+int cmd_dump_label(struct cmd_ctx *c)
+{
+	CMD_START(c, NULL, NULL, 0, 1);
+	struct out *o = &c->out;
+	const char *want = c->nargs ? c->args[0] : NULL;
+	struct stat st;
+	/* A path to any file: dumped as it is, pool or not. */
+	if (want && !all_digits(want) && strchr(want, '/') && stat(want, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return cmd_failf(c, -EINVAL, "%s: is a directory", want);
+		int fd = open(want, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return cmd_failf(c, -errno, "%s: %s", want, strerror(errno));
+		out_begin(o);
+		out_arr(o, "labels");
+		dump_one_label(o, want, fd);
+		out_arr_end(o);
+		out_end(o);
+		close(fd);
+		return EXIT_OK;
+	}
+	struct vctl_err err = {0};
+	int r = vctl_pool_open(c->pool_dir, VCTL_OPEN_FORENSIC, &c->pool, &err);
+	if (r < 0)
+		return cmd_fail(c, r, &err);
+	struct vctl_pool *p = c->pool;
+	const struct vctl_member *only = NULL;
+	if (want) {
+		for (uint32_t i = 0; i < p->nmembers; i++)
+			if (!strcmp(p->members[i].name, want) ||
+			    (all_digits(want) && p->members[i].in_mld &&
+			     p->members[i].label.disk_index == strtoul(want, NULL, 10)))
+				only = &p->members[i];
+		if (!only)
+			return cmd_failf(c, -ENOENT, "no disk %s in the pool", want);
+	}
+	out_begin(o);
+	out_arr(o, "labels");
+	for (uint32_t i = 0; i < p->nmembers; i++)
+		if (!only || only == &p->members[i])
+			dump_one_label(o, p->members[i].name, p->members[i].fd);
+	out_arr_end(o);
+	out_end(o);
+	return EXIT_OK;
+}
+
+enum { O_DISK = 1, O_SLOT };
+
+const struct poptOption dump_mld_options[] = {
+	{"disk", 0, POPT_ARG_STRING, NULL, O_DISK, "dump the copy on this disk", "INDEX"},
+	{"slot", 0, POPT_ARG_STRING, NULL, O_SLOT, "which of the disk's two slots", "0|1"},
+	POPT_TABLEEND};
+
+struct mld_state {
+	bool have_disk, have_slot;
+	uint64_t disk, slot;
+};
+
+static int mld_opt(struct cmd_ctx *c, int val, const char *arg, void *st,
+		   struct vctl_err *err)
+{
+	(void)c;
+	struct mld_state *s = st;
+	if (val == O_DISK) {
+		s->have_disk = true;
+		return cmd_opt_uint("disk", arg, VCTL_MAX_DISKS - 1, &s->disk, err);
+	}
+	s->have_slot = true;
+	return cmd_opt_uint("slot", arg, 1, &s->slot, err);
+}
+
+static void print_mld(struct out *o, const struct vctl_mld *m)
+{
+	char s[37];
+	out_obj(o, "header");
+	out_str(o, "magic", "  magic          %s\n", VCTL_MLD_MAGIC);
+	out_u64(o, "type", "  type           %llu\n", VCTL_T_MLD);
+	out_u64(o, "version", "  version        %llu\n", m->version);
+	out_u64(o, "length", "  length         %llu\n", m->payload_len + VCTL_MLD_HEADER_SIZE);
+	out_hex(o, "incompat", "  incompat       %s\n", m->incompat);
+	out_hex(o, "compat", "  compat         %s\n", m->compat);
+	out_hex(o, "ro_compat", "  ro_compat      %s\n", m->ro_compat);
+	out_u64(o, "record_count", "  record_count   %llu\n", m->nrecords);
+	vctl_uuid_fmt(m->pool.uuid, s);
+	out_str(o, "pool_uuid", "  pool_uuid      %s\n", s);
+	out_u64(o, "generation", "  generation     %llu\n", m->generation);
+	out_u64(o, "timestamp", "  timestamp      %llu\n", m->timestamp);
+	out_u64(o, "payload_length", "  payload_length %llu\n", m->payload_len);
+	out_hex(o, "payload_crc", "  payload_crc    %s", m->payload_crc_stored);
+	out_hex(o, "payload_crc_computed", " (computed %s)\n", m->payload_crc_computed);
+	out_hex(o, "header_crc", "  header_crc     %s", m->hdr_crc_stored);
+	out_hex(o, "header_crc_computed", " (computed %s)\n", m->hdr_crc_computed);
+	out_obj_end(o);
+
+	out_text(o, "pool record\n");
+	out_obj(o, "pool");
+	out_str(o, "uuid", "  uuid           %s\n", s);
+	out_u64(o, "created", "  created        %llu\n", m->pool.created);
+	out_u64(o, "quorum_target", "  quorum_target  %llu\n", m->pool.quorum_target);
+	out_hex(o, "flags", "  flags          %s\n", m->pool.flags);
+	out_u64(o, "next_id", "  next_id        %llu\n", m->pool.next_id);
+	print_geometry(o, &m->pool.geom);
+	out_obj_end(o);
+
+	out_arr(o, "enclosures");
+	for (uint32_t i = 0; i < m->nencl; i++) {
+		const struct vctl_mld_encl *e = &m->encl[i];
+		out_obj(o, NULL);
+		out_u64(o, "id", "enclosure record\n  id             %llu\n", e->id);
+		out_str(o, "name", "  name           %s\n", e->name);
+		out_u64(o, "mbps", "  mbps           %llu\n", e->mbps);
+		out_u64(o, "iops", "  iops           %llu\n", e->iops);
+		out_obj_end(o);
+	}
+	out_arr_end(o);
+
+	out_arr(o, "disks");
+	for (uint32_t i = 0; i < m->ndisks; i++) {
+		const struct vctl_mld_disk *d = &m->disks[i];
+		out_obj(o, NULL);
+		out_u64(o, "index", "disk record\n  index          %llu\n", d->index);
+		out_u64(o, "enclosure", "  enclosure      %llu\n", d->encl);
+		out_u64(o, "state", "  state          %llu", d->state);
+		out_text(o, " (%s)\n", vctl_disk_state_name(d->state));
+		out_hex(o, "flags", "  flags          %s", d->flags);
+		out_text(o, "%s\n", d->flags & VCTL_DISK_F_QUORUM ? " (quorum)" : "");
+		vctl_uuid_fmt(d->uuid, s);
+		out_str(o, "uuid", "  uuid           %s\n", s);
+		out_u64(o, "size", "  size           %llu\n", d->size);
+		out_u64(o, "pseg_count", "  pseg_count     %llu\n", d->pseg_count);
+		out_u64(o, "added", "  added          %llu\n", d->added);
+		out_str(o, "name", "  name           %s\n", d->name);
+		out_obj_end(o);
+	}
+	out_arr_end(o);
+}
+
+int cmd_dump_mld(struct cmd_ctx *c)
+{
+	struct mld_state s = {0};
+	CMD_START(c, mld_opt, &s, 0, 0);
+	struct vctl_pool *p = c->pool;
+	struct out *o = &c->out;
+	if (s.have_disk != s.have_slot)
+		return cmd_failf(c, -EINVAL, "--disk and --slot go together");
+	if (!s.have_disk) {
+		if (!p->have_mld)
+			return cmd_failf(c, -VCTL_E_CORRUPT,
+					 "no valid MLD copy; dump one with --disk INDEX --slot 0|1");
+		out_begin(o);
+		out_str(o, "source", "MLD (current", "current");
+		out_text(o, ", generation %llu)\n", (unsigned long long)p->mld.generation);
+		out_bool(o, "valid", NULL, true);
+		print_mld(o, &p->mld);
+		out_end(o);
+		return EXIT_OK;
+	}
+	const struct vctl_member *m = NULL;
+	for (uint32_t i = 0; i < p->nmembers; i++)
+		if (p->members[i].label.disk_index == s.disk)
+			m = &p->members[i];
+	if (!m)
+		return cmd_failf(c, -ENOENT, "no disk %llu in the pool",
+				 (unsigned long long)s.disk);
+	const struct vctl_geom *g = &m->label.geom;
+	uint8_t *buf = malloc(g->mld_slot_size);
+	if (!buf)
+		return cmd_failf(c, -ENOMEM, "out of memory");
+	long long n = vctl_io_pread(m->fd, buf, g->mld_slot_size,
+				    vctl_mld_slot_offset(g, (int)s.slot));
+	struct vctl_mld mld;
+	struct vctl_err e = {0}, strict = {0};
+	int r = vctl_mld_decode(buf, n > 0 ? (size_t)n : 0, VCTL_DECODE_IGNORE_CRC, &mld, &e);
+	bool valid = false;
+	if (r == 0) {
+		struct vctl_mld tmp;
+		valid = vctl_mld_decode(buf, (size_t)n, 0, &tmp, &strict) == 0;
+		vctl_mld_free(&tmp);
+	}
+	free(buf);
+	if (r < 0 && !mld.nrecords) {
+		vctl_mld_free(&mld);
+		return cmd_failf(c, r, "disk %llu slot %llu: %s", (unsigned long long)s.disk,
+				 (unsigned long long)s.slot, e.msg);
+	}
+	out_begin(o);
+	out_str(o, "source", "MLD copy on disk %s", m->name);
+	out_u64(o, "slot", " slot %llu: ", s.slot);
+	out_bool(o, "valid", NULL, valid);
+	const char *why = r < 0 ? e.msg : valid ? NULL : strict.msg;
+	out_str(o, "error", "%s\n", why ? why : "valid");
+	print_mld(o, &mld);
+	out_end(o);
+	vctl_mld_free(&mld);
+	return r < 0 ? cmd_fail(c, r, &e) : EXIT_OK;
+}

@@ -1,0 +1,18 @@
+/* Printers shared by several commands, so each structure is printed one way
+ * (and by its fmt/FORMAT.md field names) everywhere. */
+#ifndef VCTL_CMD_PRINT_H
+#define VCTL_CMD_PRINT_H
+
+#include "fmt/geom.h"
+#include "output.h"
+
+void print_geometry(struct out *o, const struct vctl_geom *g);
+
+
+
+#include "lib/pool.h"
+
+/* One disk as `status` and `disk list` show it (a table row in text). */
+void print_disk_header(struct out *o);
+void print_disk(struct out *o, const struct vctl_pool *p, const struct vctl_mld_disk *d);
+#endif

@@ -1,0 +1,263 @@
+/* vctl: the command table and dispatch. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+#define VCTL_VERSION "0.1.0"
+
+#define INIT_SYN                                                                         \
+	"init --disks N --disk-size SIZE [--enclosures E] [--pseg-size SIZE] [--quorum N] " \
+	"[--force] [--no-act]\n"                                                         \
+	"init [OPTIONS] FILE[:enclosure=NAME]..."
+
+const struct cmd vctl_commands[] = {
+	{"init", cmd_init, 0, INIT_SYN, "Create a pool from new image files or existing disks.",
+	 init_options},
+	{"status", cmd_status, CMD_POOL_RO, "status",
+	 "Show the pool's disks, capacity, MLD copies and health.", status_options},
+	{"disk list", cmd_disk_list, CMD_POOL_RO, "disk list", "List the pool's disks.",
+	 disk_list_options},
+	{"dump label", cmd_dump_label, 0, "dump label [DISK]",
+	 "Print every field of both label copies of a disk (or of all disks).",
+	 dump_label_options},
+	{"dump mld", cmd_dump_mld, CMD_POOL_RO | CMD_POOL_FORENSIC,
+	 "dump mld [--disk INDEX --slot 0|1]",
+	 "Print every field of the MLD (the current one, or one copy, even damaged).",
+	 dump_mld_options},
+	{"check", cmd_check, CMD_POOL_RO | CMD_POOL_FORENSIC, "check [--repair]",
+	 "Verify every crc and cross-reference of the pool's metadata.", check_options},
+};
+const unsigned vctl_ncommands = sizeof(vctl_commands) / sizeof(vctl_commands[0]);
+
+static const struct {
+	const char *alias, *name;
+} aliases[] = {{"ls", "list"}};
+
+#define GLOBAL_SYN "vctl [-p DIR | --pool DIR] [--json] [-q] [-v] COMMAND [OPTIONS] [ARGS]"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: %s\n       vctl --version | --help | COMMAND --help\n\nCommands:\n",
+		GLOBAL_SYN);
+	for (unsigned i = 0; i < vctl_ncommands; i++)
+		fprintf(f, "  %-14s %s\n", vctl_commands[i].name, vctl_commands[i].summary);
+	fprintf(f, "\nGlobal options:\n"
+		   "  -p, --pool DIR    the pool directory (default: $VCTL_POOL, else .)\n"
+		   "      --json        print JSON\n"
+		   "  -q, --quiet       print less\n"
+		   "  -v, --verbose     print more\n"
+		   "      --version     print the version\n"
+		   "  -h, --help        show this help\n"
+		   "\nExit status: 0 ok, 1 usage, 2 not found, 3 refused, 4 I/O error or "
+		   "corrupt metadata, 5 internal error.\n");
+}
+
+static unsigned distance(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+	if (n > 64 || m > 64)
+		return 99;
+	unsigned d[65][65];
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t j = 1; j <= m; j++) {
+			unsigned sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			unsigned del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+			unsigned best = sub < del ? sub : del;
+			d[i][j] = best < ins ? best : ins;
+			/* a transposition ("stauts") costs one */
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < d[i][j])
+				d[i][j] = d[i - 2][j - 2] + 1;
+		}
+	return d[n][m];
+}
+
+static const struct cmd *find(const char *name)
+{
+	for (unsigned i = 0; i < vctl_ncommands; i++)
+		if (!strcmp(vctl_commands[i].name, name))
+			return &vctl_commands[i];
+	return NULL;
+}
+
+static bool is_group(const char *word)
+{
+	size_t n = strlen(word);
+	for (unsigned i = 0; i < vctl_ncommands; i++)
+		if (!strncmp(vctl_commands[i].name, word, n) && vctl_commands[i].name[n] == ' ')
+			return true;
+	return false;
+}
+
+static const char *unalias(const char *w)
+{
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcmp(aliases[i].alias, w))
+			return aliases[i].name;
+	return w;
+}
+
+/* Exact match only (iproute2 is retiring prefixes): "disk list" first. */
+static const struct cmd *lookup(int argc, const char **argv, char *typed, size_t len)
+{
+	const char *w0 = unalias(argv[0]);
+	if (argc > 1 && is_group(w0)) {
+		snprintf(typed, len, "%s %s", w0, unalias(argv[1]));
+		return find(typed);
+	}
+	snprintf(typed, len, "%s", w0);
+	return find(typed);
+}
+
+static int unknown(const char *typed)
+{
+	const char *best = NULL;
+	unsigned bd = 3;
+	for (unsigned i = 0; i < vctl_ncommands; i++) {
+		unsigned d = distance(typed, vctl_commands[i].name);
+		if (d < bd) {
+			bd = d;
+			best = vctl_commands[i].name;
+		}
+	}
+	if (is_group(typed)) {
+		fprintf(stderr, "vctl %s: missing subcommand; one of:", typed);
+		size_t n = strlen(typed);
+		for (unsigned i = 0; i < vctl_ncommands; i++)
+			if (!strncmp(vctl_commands[i].name, typed, n) &&
+			    vctl_commands[i].name[n] == ' ')
+				fprintf(stderr, " %s", vctl_commands[i].name + n + 1);
+		fputc('\n', stderr);
+	} else if (best) {
+		fprintf(stderr, "vctl: '%s' is not a vctl command; did you mean '%s'?\n", typed,
+			best);
+	} else {
+		fprintf(stderr, "vctl: '%s' is not a vctl command; see 'vctl --help'\n", typed);
+	}
+	return EXIT_USAGE;
+}
+
+/* For bash completion: the program answers for itself, so it cannot go stale. */
+static int complete(int argc, const char **argv)
+{
+	if (argc >= 1 && !strcmp(argv[0], "commands")) {
+		for (unsigned i = 0; i < vctl_ncommands; i++)
+			printf("%s\n", vctl_commands[i].name);
+		for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+			printf("%s\n", aliases[i].alias);
+		return EXIT_OK;
+	}
+	if (argc >= 2 && !strcmp(argv[0], "options")) {
+		char typed[256];
+		const struct cmd *cmd = lookup(argc - 1, argv + 1, typed, sizeof(typed));
+		if (cmd)
+			cmd_print_options(cmd, stdout);
+		return EXIT_OK;
+	}
+	return EXIT_USAGE;
+}
+
+enum { G_POOL = 1, G_JSON, G_QUIET, G_VERBOSE, G_VERSION, G_HELP };
+
+static const struct poptOption global_options[] = {
+	{"pool", 'p', POPT_ARG_STRING, NULL, G_POOL, NULL, NULL},
+	{"json", 0, POPT_ARG_NONE, NULL, G_JSON, NULL, NULL},
+	{"quiet", 'q', POPT_ARG_NONE, NULL, G_QUIET, NULL, NULL},
+	{"verbose", 'v', POPT_ARG_NONE, NULL, G_VERBOSE, NULL, NULL},
+	{"version", 0, POPT_ARG_NONE, NULL, G_VERSION, NULL, NULL},
+	{"help", 'h', POPT_ARG_NONE, NULL, G_HELP, NULL, NULL},
+	POPT_TABLEEND};
+
+/* stdout is checked at exit (git does the same): a full disk or a closed
+ * pipe is an error, not silent truncation. */
+static int finish(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "vctl: write error on standard output: %s\n", strerror(errno));
+		return status ? status : EXIT_IO;
+	}
+	return status;
+}
+
+int main(int argc, const char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "__complete"))
+		return finish(complete(argc - 2, argv + 2));
+
+	struct cmd_ctx c = {.in = stdin, .outf = stdout, .errf = stderr};
+	poptContext con = poptGetContext("vctl", argc, argv, global_options,
+					 POPT_CONTEXT_POSIXMEHARDER);
+	char *pool = NULL;
+	int v;
+	bool help = false, version = false;
+	while ((v = poptGetNextOpt(con)) > 0) {
+		char *arg = poptGetOptArg(con);
+		switch (v) {
+		case G_POOL:
+			free(pool);
+			pool = arg;
+			arg = NULL;
+			break;
+		case G_JSON: c.json = true; break;
+		case G_QUIET: c.quiet = true; break;
+		case G_VERBOSE: c.verbose = true; break;
+		case G_VERSION: version = true; break;
+		case G_HELP: help = true; break;
+		}
+		free(arg);
+	}
+	if (v < -1) {
+		fprintf(stderr, "vctl: %s: %s\n", poptBadOption(con, 0), poptStrerror(v));
+		poptFreeContext(con);
+		free(pool);
+		return EXIT_USAGE;
+	}
+	/* Copy what is left: poptFreeContext frees it. */
+	const char **rest = poptGetArgs(con);
+	int nrest = 0;
+	while (rest && rest[nrest])
+		nrest++;
+	const char **words = calloc((size_t)nrest + 1, sizeof(*words));
+	for (int i = 0; words && i < nrest; i++)
+		words[i] = strdup(rest[i]);
+	poptFreeContext(con);
+
+	int status;
+	if (version) {
+		printf("vctl %s\n", VCTL_VERSION);
+		status = EXIT_OK;
+	} else if (help) {
+		usage(stdout);
+		status = EXIT_OK;
+	} else if (nrest == 0) {
+		usage(stderr);
+		status = EXIT_USAGE;
+	} else {
+		char typed[256];
+		c.cmd = lookup(nrest, words, typed, sizeof(typed));
+		if (!c.cmd) {
+			status = unknown(typed);
+		} else {
+			const char *env = getenv("VCTL_POOL");
+			c.pool_dir = pool ? pool : env && *env ? env : ".";
+			c.argc = nrest;
+			c.argv = words;
+			status = c.cmd->fn(&c);
+			vctl_pool_close(c.pool);
+			for (int i = 0; i < c.nargs; i++)
+				free(c.args[i]);
+			free(c.args);
+		}
+	}
+	for (int i = 0; words && i < nrest; i++)
+		free((char *)words[i]);
+	free(words);
+	free(pool);
+	return finish(status);
+}

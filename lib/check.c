@@ -1,0 +1,158 @@
+#include "check.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int add(struct vctl_check_report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int add(struct vctl_check_report *rep, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	char **np = realloc(rep->problems, (rep->n + 1) * sizeof(*np));
+	if (!np) {
+		free(s);
+		return -ENOMEM;
+	}
+	rep->problems = np;
+	rep->problems[rep->n++] = s;
+	return 0;
+}
+
+void vctl_check_report_free(struct vctl_check_report *rep)
+{
+	for (uint32_t i = 0; i < rep->n; i++)
+		free(rep->problems[i]);
+	free(rep->problems);
+	rep->problems = NULL;
+	rep->n = 0;
+}
+
+uint32_t vctl_pool_mld_copies(const struct vctl_pool *p, struct vctl_mld_copy *out)
+{
+	uint32_t n = 0;
+	if (!p->have_mld)
+		return 0;
+	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
+		const struct vctl_mld_disk *d = &p->mld.disks[i];
+		if (!(d->flags & VCTL_DISK_F_QUORUM))
+			continue;
+		struct vctl_mld_copy *c = &out[n++];
+		memset(c, 0, sizeof(*c));
+		c->disk = d->index;
+		const struct vctl_member *m = p->by_index[d->index];
+		c->present = m != NULL;
+		if (!m)
+			continue;
+		for (int s = 0; s < 2; s++) {
+			if (m->slot[s].state == VCTL_SLOT_VALID && m->slot[s].gen > c->generation)
+				c->generation = m->slot[s].gen;
+			if (m->slot[s].state == VCTL_SLOT_DAMAGED)
+				c->damaged++;
+		}
+		c->valid = c->generation == p->mld.generation;
+	}
+	return n;
+}
+
+static int check_geom(struct vctl_check_report *rep, const char *who,
+		      const struct vctl_geom *a, const struct vctl_geom *b)
+{
+	if (a->sector_size == b->sector_size && a->pseg_size == b->pseg_size &&
+	    a->rseg_size == b->rseg_size && a->lmap_entries == b->lmap_entries &&
+	    a->rstore_width == b->rstore_width && a->mblock_size == b->mblock_size &&
+	    a->mld_slot_size == b->mld_slot_size && a->quorum_size == b->quorum_size)
+		return 0;
+	return add(rep, "%s: label geometry differs from the MLD's", who);
+}
+
+static int check_member(const struct vctl_pool *p, const struct vctl_member *m,
+			struct vctl_check_report *rep)
+{
+	int r = 0;
+	for (int c = 0; c < 2 && r == 0; c++)
+		if (m->label_rc[c])
+			r = add(rep, "%s: label copy %c: %s", m->name, c ? 'B' : 'A',
+				m->label_why[c]);
+	if (r || !p->have_mld)
+		return r;
+	if (!m->in_mld)
+		return add(rep, "%s: labelled as a disk of this pool but not in the MLD",
+			   m->name);
+	const struct vctl_mld_disk *d = NULL;
+	for (uint32_t i = 0; i < p->mld.ndisks; i++)
+		if (!memcmp(p->mld.disks[i].uuid, m->label.disk_uuid, 16))
+			d = &p->mld.disks[i];
+	if (p->by_index[d->index] != m)
+		return add(rep, "%s: a second file with the UUID of disk %u (%s)", m->name,
+			   d->index, p->by_index[d->index]->name);
+	if (m->label.disk_index != d->index)
+		r = add(rep, "%s: label says disk %u, the MLD says disk %u", m->name,
+			m->label.disk_index, d->index);
+	if (r == 0)
+		r = check_geom(rep, m->name, &m->label.geom, &p->mld.pool.geom);
+	if (r == 0 && m->size < d->size)
+		r = add(rep, "%s: is %llu bytes, smaller than the %llu it joined with",
+			m->name, (unsigned long long)m->size, (unsigned long long)d->size);
+	return r;
+}
+
+int vctl_pool_check(const struct vctl_pool *p, struct vctl_check_report *rep,
+		    struct vctl_err *err)
+{
+	memset(rep, 0, sizeof(*rep));
+	int r = 0;
+	if (!p->have_mld)
+		r = add(rep, "no valid MLD copy");
+	for (uint32_t i = 0; i < p->nmembers && r == 0; i++)
+		r = check_member(p, &p->members[i], rep);
+	if (r == 0 && p->have_mld) {
+		for (uint32_t i = 0; i < p->mld.ndisks && r == 0; i++) {
+			const struct vctl_mld_disk *d = &p->mld.disks[i];
+			if (d->state == VCTL_DISK_ACTIVE && !p->by_index[d->index])
+				r = add(rep, "disk %u (%s) is missing", d->index, d->name);
+		}
+		struct vctl_mld_copy *copies = calloc(VCTL_MAX_DISKS, sizeof(*copies));
+		if (!copies)
+			r = -ENOMEM;
+		uint32_t n = copies ? vctl_pool_mld_copies(p, copies) : 0;
+		uint32_t current = 0;
+		for (uint32_t i = 0; i < n && r == 0; i++) {
+			const struct vctl_mld_copy *c = &copies[i];
+			const struct vctl_member *m = p->by_index[c->disk];
+			if (!c->present)
+				continue;
+			if (c->valid)
+				current++;
+			else if (c->generation)
+				r = add(rep, "disk %u (%s): MLD copy is stale (generation %llu, current %llu)",
+					c->disk, m->name, (unsigned long long)c->generation,
+					(unsigned long long)p->mld.generation);
+			else
+				r = add(rep, "disk %u (%s): holds no valid MLD copy", c->disk,
+					m->name);
+			for (int s = 0; s < 2 && r == 0; s++)
+				if (m->slot[s].state == VCTL_SLOT_DAMAGED)
+					r = add(rep, "disk %u (%s): MLD slot %d: %s", c->disk,
+						m->name, s, m->slot[s].why);
+		}
+		if (r == 0 && current < p->mld.pool.quorum_target)
+			r = add(rep, "only %u of %u MLD copies are current", current,
+				p->mld.pool.quorum_target);
+		free(copies);
+	}
+	if (r < 0) {
+		vctl_check_report_free(rep);
+		return vctl_errf(err, r, "out of memory");
+	}
+	return 0;
+}

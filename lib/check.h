@@ -1,0 +1,34 @@
+#ifndef VCTL_LIB_CHECK_H
+#define VCTL_LIB_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pool.h"
+
+struct vctl_check_report {
+	uint32_t n;
+	char **problems; /* one line each */
+};
+
+/* Verifies every crc, generation agreement between MLD copies and every
+ * cross-reference the pool has. Returns 0 (problems in the report) or a
+ * negative errno if the check itself could not run. */
+int vctl_pool_check(const struct vctl_pool *p, struct vctl_check_report *rep,
+		    struct vctl_err *err);
+void vctl_check_report_free(struct vctl_check_report *rep);
+
+/* One MLD copy as status and check see it: the newest valid generation on
+ * a quorum disk, and whether that is the pool's current one. */
+struct vctl_mld_copy {
+	uint32_t disk;
+	bool present;
+	uint64_t generation; /* 0: no valid copy on this disk */
+	bool valid;          /* generation == the pool's generation */
+	uint32_t damaged;    /* damaged slots on this disk */
+};
+
+/* Fills out[] (room for VCTL_MAX_DISKS) and returns the count. */
+uint32_t vctl_pool_mld_copies(const struct vctl_pool *p, struct vctl_mld_copy *out);
+
+#endif
