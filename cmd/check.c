@@ -1,3 +1,5 @@
+#include <stdlib.h>
+
 #include "cmd.h"
 #include "lib/check.h"
 
@@ -5,7 +7,7 @@ enum { O_REPAIR = 1 };
 
 const struct poptOption check_options[] = {
 	{"repair", 0, POPT_ARG_NONE, NULL, O_REPAIR,
-	 "rewrite stale or damaged MLD and label copies from the current MLD", NULL},
+	 "write the MLD as a new generation to every quorum disk, rewriting stale or damaged MLD and label copies", NULL},
 	POPT_TABLEEND};
 
 static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st,
@@ -39,7 +41,7 @@ int cmd_check(struct cmd_ctx *c)
 	int r = vctl_pool_check(p, &rep, &err);
 	if (r < 0)
 		return cmd_fail(c, r, &err);
-	if (repair && rep.n) {
+	if (repair) {
 		if (!p->have_mld) {
 			vctl_check_report_free(&rep);
 			return cmd_failf(c, -VCTL_E_CORRUPT,
@@ -51,6 +53,12 @@ int cmd_check(struct cmd_ctx *c)
 			return cmd_fail(c, r, &err);
 		}
 		before = rep;
+		/* Only what was wrong counts as repaired; notes heal silently. */
+		for (uint32_t i = 0; i < before.nnotes; i++)
+			free(before.notes[i]);
+		free(before.notes);
+		before.notes = NULL;
+		before.nnotes = 0;
 		r = vctl_pool_check(p, &rep, &err);
 		if (r < 0) {
 			vctl_check_report_free(&before);
@@ -59,13 +67,17 @@ int cmd_check(struct cmd_ctx *c)
 	}
 	out_begin(o);
 	out_bool(o, "ok", NULL, rep.n == 0);
-	if (before.n)
-		out_text(o, "repaired by writing MLD generation %llu:\n",
-			 (unsigned long long)p->mld.generation);
+	if (repair)
+		out_text(o, "wrote MLD generation %llu%s\n", (unsigned long long)p->mld.generation,
+			 before.n ? "; repaired:" : "");
 	print_report(o, "repaired", &before);
 	if (before.n && rep.n)
 		out_text(o, "still wrong:\n");
 	print_report(o, "problems", &rep);
+	out_arr(o, "notes");
+	for (uint32_t i = 0; i < rep.nnotes; i++)
+		out_str(o, NULL, "note: %s\n", rep.notes[i]);
+	out_arr_end(o);
 	if (rep.n == 0 && !c->quiet)
 		out_text(o, "ok: %u disks, MLD generation %llu, no problems\n", p->mld.ndisks,
 			 (unsigned long long)p->mld.generation);

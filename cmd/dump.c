@@ -61,14 +61,16 @@ static void dump_one_label(struct out *o, const char *name, int fd)
 		bool valid = r == 0 && vctl_label_decode(buf, sizeof(buf), 0, &l, &e2) == 0;
 		if (r == 0 && !valid)
 			vctl_label_decode(buf, sizeof(buf), VCTL_DECODE_IGNORE_CRC, &l, &e);
+		const char *why = valid ? NULL : r == 0 ? e2.msg : e.msg;
 		out_obj(o, NULL);
 		out_str(o, "disk", "%s", name);
 		out_str(o, "copy_name", " label %s", c ? "B" : "A");
 		out_u64(o, "offset", " (offset %llu): ", off[c]);
 		out_bool(o, "valid", NULL, valid);
-		out_text(o, "%s\n", valid ? "valid" : r == 0 ? e2.msg : e.msg);
-		out_str(o, "error", NULL, valid ? NULL : r == 0 ? e2.msg : e.msg);
-		if (r == 0)
+		out_text(o, "%s\n", valid ? "valid" : why);
+		out_str(o, "error", NULL, why);
+		/* Like dumpe2fs: a damaged block's fields, not just "bad". */
+		if (l.fields_read)
 			print_label_fields(o, &l);
 		out_obj_end(o);
 	}

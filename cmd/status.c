@@ -83,6 +83,10 @@ int cmd_status(struct cmd_ctx *c)
 	for (uint32_t i = 0; i < rep.n; i++)
 		out_str(o, NULL, "  %s\n", rep.problems[i]);
 	out_arr_end(o);
+	out_arr(o, "notes");
+	for (uint32_t i = 0; i < rep.nnotes; i++)
+		out_str(o, NULL, "  note: %s\n", rep.notes[i]);
+	out_arr_end(o);
 	out_end(o);
 	free(copies);
 	vctl_check_report_free(&rep);

@@ -31,9 +31,10 @@ const struct cmd vctl_commands[] = {
 };
 const unsigned vctl_ncommands = sizeof(vctl_commands) / sizeof(vctl_commands[0]);
 
+/* Aliases come with the commands they name ("ls" with "list"). */
 static const struct {
 	const char *alias, *name;
-} aliases[] = {{"ls", "list"}};
+} aliases[] = {{NULL, NULL}};
 
 #define GLOBAL_SYN "vctl [-p DIR | --pool DIR] [--json] [-q] [-v] COMMAND [OPTIONS] [ARGS]"
 
@@ -98,7 +99,7 @@ static bool is_group(const char *word)
 static const char *unalias(const char *w)
 {
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (!strcmp(aliases[i].alias, w))
+		if (aliases[i].alias && !strcmp(aliases[i].alias, w))
 			return aliases[i].name;
 	return w;
 }
@@ -150,7 +151,8 @@ static int complete(int argc, const char **argv)
 		for (unsigned i = 0; i < vctl_ncommands; i++)
 			printf("%s\n", vctl_commands[i].name);
 		for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-			printf("%s\n", aliases[i].alias);
+			if (aliases[i].alias)
+				printf("%s\n", aliases[i].alias);
 		return EXIT_OK;
 	}
 	if (argc >= 2 && !strcmp(argv[0], "options")) {

@@ -84,6 +84,7 @@ int vctl_label_decode(const uint8_t *buf, size_t len, unsigned flags,
 	bool str_ok = vctl_rstr(&rc, l->enclosure, VCTL_NAME_MAX);
 	if (rc.bad)
 		return vctl_errf(err, -VCTL_E_INTERNAL, "label: decoder overran");
+	l->fields_read = true;
 
 	if (l->incompat & ~VCTL_LABEL_INCOMPAT_KNOWN)
 		return vctl_errf(err, -VCTL_E_VERSION,

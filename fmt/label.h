@@ -35,6 +35,7 @@ struct vctl_label {
 	char enclosure[VCTL_NAME_MAX + 1];
 	/* Filled by decode. */
 	uint32_t crc_stored, crc_computed;
+	bool fields_read; /* the fields were decoded, even if a rule then failed */
 };
 
 int vctl_label_encode(const struct vctl_label *l, uint8_t buf[VCTL_LABEL_SIZE]);

@@ -217,7 +217,11 @@ static int decode_record(struct vctl_mld *m, uint16_t type, struct vctl_rcur *r,
 		d->size = vctl_r64(r);
 		d->pseg_count = vctl_r64(r);
 		d->added = vctl_r64(r);
-		ok = vctl_rstr(r, d->name, VCTL_DISK_NAME_MAX + 1);
+		/* A 256-byte field, but d->name holds at most 255 bytes and the
+		 * NUL: the last byte must be NUL. */
+		ok = vctl_rstr(r, d->name, VCTL_DISK_NAME_MAX);
+		const uint8_t *nul = vctl_r_take(r, 1);
+		ok = ok && nul && !*nul;
 		break;
 	}
 	default:

@@ -6,35 +6,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int add(struct vctl_check_report *rep, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int add(struct vctl_check_report *rep, const char *fmt, ...)
+static int append(char ***list, uint32_t *n, const char *fmt, va_list ap)
 {
 	char *s = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (vasprintf(&s, fmt, ap) < 0)
 		return -ENOMEM;
-	char **np = realloc(rep->problems, (rep->n + 1) * sizeof(*np));
+	char **np = realloc(*list, (*n + 1) * sizeof(*np));
 	if (!np) {
 		free(s);
 		return -ENOMEM;
 	}
-	rep->problems = np;
-	rep->problems[rep->n++] = s;
+	*list = np;
+	(*list)[(*n)++] = s;
 	return 0;
+}
+
+static int add(struct vctl_check_report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int note(struct vctl_check_report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int add(struct vctl_check_report *rep, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = append(&rep->problems, &rep->n, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int note(struct vctl_check_report *rep, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = append(&rep->notes, &rep->nnotes, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 void vctl_check_report_free(struct vctl_check_report *rep)
 {
 	for (uint32_t i = 0; i < rep->n; i++)
 		free(rep->problems[i]);
+	for (uint32_t i = 0; i < rep->nnotes; i++)
+		free(rep->notes[i]);
 	free(rep->problems);
-	rep->problems = NULL;
-	rep->n = 0;
+	free(rep->notes);
+	memset(rep, 0, sizeof(*rep));
 }
 
 uint32_t vctl_pool_mld_copies(const struct vctl_pool *p, struct vctl_mld_copy *out)
@@ -125,19 +143,30 @@ int vctl_pool_check(const struct vctl_pool *p, struct vctl_check_report *rep,
 		if (!copies)
 			r = -ENOMEM;
 		uint32_t n = copies ? vctl_pool_mld_copies(p, copies) : 0;
-		uint32_t current = 0;
+		uint32_t usable = 0, unfinished = 0;
 		for (uint32_t i = 0; i < n && r == 0; i++) {
 			const struct vctl_mld_copy *c = &copies[i];
 			const struct vctl_member *m = p->by_index[c->disk];
 			if (!c->present)
 				continue;
-			if (c->valid)
-				current++;
-			else if (c->generation)
-				r = add(rep, "disk %u (%s): MLD copy is stale (generation %llu, current %llu)",
-					c->disk, m->name, (unsigned long long)c->generation,
-					(unsigned long long)p->mld.generation);
-			else
+			if (c->generation)
+				usable++;
+			/* An init stopped after its commit point: the PENDING label
+			 * says the copy was never written, not that it was lost. */
+			if (!c->generation && (m->label.flags & VCTL_LABEL_F_PENDING) &&
+			    !c->damaged) {
+				unfinished++;
+				r = note(rep, "disk %u (%s): vctl init stopped before writing its MLD copy; the next commit (vctl check --repair) writes it",
+					 c->disk, m->name);
+				continue;
+			}
+			/* A commit interrupted by a crash leaves older copies: the
+			 * next commit brings them up to date. */
+			if (c->generation && !c->valid)
+				r = note(rep, "disk %u (%s): MLD copy is at generation %llu, the pool at %llu; the next commit updates it",
+					 c->disk, m->name, (unsigned long long)c->generation,
+					 (unsigned long long)p->mld.generation);
+			else if (!c->generation)
 				r = add(rep, "disk %u (%s): holds no valid MLD copy", c->disk,
 					m->name);
 			for (int s = 0; s < 2 && r == 0; s++)
@@ -145,8 +174,8 @@ int vctl_pool_check(const struct vctl_pool *p, struct vctl_check_report *rep,
 					r = add(rep, "disk %u (%s): MLD slot %d: %s", c->disk,
 						m->name, s, m->slot[s].why);
 		}
-		if (r == 0 && current < p->mld.pool.quorum_target)
-			r = add(rep, "only %u of %u MLD copies are current", current,
+		if (r == 0 && usable + unfinished < p->mld.pool.quorum_target)
+			r = add(rep, "only %u of %u MLD copies are readable", usable,
 				p->mld.pool.quorum_target);
 		free(copies);
 	}

@@ -8,7 +8,10 @@
 
 struct vctl_check_report {
 	uint32_t n;
-	char **problems; /* one line each */
+	char **problems; /* one line each: what makes the check fail */
+	uint32_t nnotes;
+	char **notes;    /* expected states that heal themselves (a copy one
+			    generation behind after a crash), shown, not failed */
 };
 
 /* Verifies every crc, generation agreement between MLD copies and every

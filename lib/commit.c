@@ -6,50 +6,50 @@
 #include "label_io.h"
 #include "pool.h"
 
-/* Keeps pool.quorum_target MLD copies on present, active, writable disks,
- * spread over enclosures: a copy whose disk is gone or failed is dropped
- * and another disk promoted, preferring enclosures holding fewest copies. */
-static int keep_quorum(struct vctl_pool *p, struct vctl_err *err)
+static bool can_hold_copy(const struct vctl_pool *p, const struct vctl_mld_disk *d)
 {
-	struct vctl_mld *m = &p->mld;
+	const struct vctl_member *mb = p->by_index[d->index];
+	return d->state == VCTL_DISK_ACTIVE && mb && mb->writable;
+}
+
+/* Drops the MLD copies of disks that are gone or failed, and returns the
+ * number of copies still held. */
+static uint32_t drop_lost_copies(struct vctl_pool *p)
+{
 	uint32_t have = 0;
-	for (uint32_t i = 0; i < m->ndisks; i++) {
-		struct vctl_mld_disk *d = &m->disks[i];
+	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
+		struct vctl_mld_disk *d = &p->mld.disks[i];
 		if (!(d->flags & VCTL_DISK_F_QUORUM))
 			continue;
-		struct vctl_member *mb = p->by_index[d->index];
-		if (d->state != VCTL_DISK_ACTIVE || !mb || !mb->writable)
-			d->flags &= ~VCTL_DISK_F_QUORUM;
-		else
+		if (can_hold_copy(p, d))
 			have++;
+		else
+			d->flags &= ~VCTL_DISK_F_QUORUM;
 	}
-	while (have < m->pool.quorum_target) {
-		struct vctl_mld_disk *pick = NULL;
-		uint32_t pick_load = UINT32_MAX;
-		for (uint32_t i = 0; i < m->ndisks; i++) {
-			struct vctl_mld_disk *d = &m->disks[i];
-			struct vctl_member *mb = p->by_index[d->index];
-			if ((d->flags & VCTL_DISK_F_QUORUM) || d->state != VCTL_DISK_ACTIVE ||
-			    !mb || !mb->writable)
-				continue;
-			uint32_t load = 0;
-			for (uint32_t j = 0; j < m->ndisks; j++)
-				if ((m->disks[j].flags & VCTL_DISK_F_QUORUM) &&
-				    m->disks[j].encl == d->encl)
-					load++;
-			if (load < pick_load) {
-				pick = d;
-				pick_load = load;
-			}
+	return have;
+}
+
+/* The disk to give a new MLD copy: present, writable, and in the enclosure
+ * holding the fewest copies. */
+static struct vctl_mld_disk *pick_new_copy(struct vctl_pool *p)
+{
+	struct vctl_mld *m = &p->mld;
+	struct vctl_mld_disk *pick = NULL;
+	uint32_t pick_load = UINT32_MAX;
+	for (uint32_t i = 0; i < m->ndisks; i++) {
+		struct vctl_mld_disk *d = &m->disks[i];
+		if ((d->flags & VCTL_DISK_F_QUORUM) || !can_hold_copy(p, d))
+			continue;
+		uint32_t load = 0;
+		for (uint32_t j = 0; j < m->ndisks; j++)
+			if ((m->disks[j].flags & VCTL_DISK_F_QUORUM) && m->disks[j].encl == d->encl)
+				load++;
+		if (load < pick_load) {
+			pick = d;
+			pick_load = load;
 		}
-		if (!pick)
-			break;
-		pick->flags |= VCTL_DISK_F_QUORUM;
-		have++;
 	}
-	if (have == 0)
-		return vctl_errf(err, -EIO, "no present, writable disk can hold the MLD");
-	return 0;
+	return pick;
 }
 
 static bool label_needs_repair(const struct vctl_member *mb, const struct vctl_label *want)
@@ -90,21 +90,44 @@ static int repair_labels(struct vctl_pool *p, struct vctl_err *err)
 	return 0;
 }
 
-int vctl_pool_commit(struct vctl_pool *p, struct vctl_err *err)
+static int write_copy(struct vctl_pool *p, struct vctl_member *mb, size_t wlen, int slot,
+		      struct vctl_err *err)
 {
-	if (!(p->flags & VCTL_OPEN_WRITE) || !p->have_mld)
-		return vctl_errf(err, -VCTL_E_INTERNAL, "pool is not open for writing");
-	if (p->broken)
-		return vctl_errf(err, -EIO,
-				 "an earlier commit failed; reopen the pool before changing it");
-	int r = keep_quorum(p, err);
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	int r = 0;
+	for (int s = 0; s < 2 && r == 0; s++) {
+		/* The other slot only when it is damaged: otherwise it holds the
+		 * previous generation, our fallback. */
+		if (s != slot && mb->slot[s].state != VCTL_SLOT_DAMAGED)
+			continue;
+		r = vctl_io_pwrite(mb->fd, p->slotbuf, wlen, vctl_mld_slot_offset(g, s));
+	}
+	if (r == 0)
+		r = vctl_io_flush(mb->fd);
 	if (r < 0)
-		return r;
+		return vctl_errf(err, r, "%s: writing the MLD: %s", mb->name, strerror(-r));
+	for (int s = 0; s < 2; s++) {
+		if (s == slot || mb->slot[s].state == VCTL_SLOT_DAMAGED) {
+			mb->slot[s].state = VCTL_SLOT_VALID;
+			mb->slot[s].gen = p->mld.generation;
+			mb->slot[s].why[0] = '\0';
+		}
+	}
+	return 0;
+}
+
+/* Writes one generation. `fresh` is a disk newly given a copy in this
+ * generation, or NULL: it is written before every other disk, so that at
+ * any moment the newest generation either exists nowhere or already sits on
+ * every disk it names that has no older copy to fall back on. */
+static int commit_generation(struct vctl_pool *p, struct vctl_mld_disk *fresh,
+			     struct vctl_err *err)
+{
 	struct vctl_mld *m = &p->mld;
 	m->generation++;
 	m->timestamp = (uint64_t)time(NULL);
-	r = vctl_mld_validate(m, err);
 	size_t len = 0;
+	int r = vctl_mld_validate(m, err);
 	if (r == 0)
 		r = vctl_mld_encode(m, p->slotbuf, m->pool.geom.mld_slot_size, &len, err);
 	if (r < 0) {
@@ -117,37 +140,44 @@ int vctl_pool_commit(struct vctl_pool *p, struct vctl_err *err)
 		wlen = m->pool.geom.mld_slot_size;
 	int slot = (int)(m->generation % 2);
 
-	/* Data before metadata holds here too: every copy is written and
-	 * flushed before anyone is told the commit happened. */
+	/* Every copy is written and flushed before the commit returns. */
+	if (fresh && (r = write_copy(p, p->by_index[fresh->index], wlen, slot, err)) < 0)
+		goto fail;
 	for (uint32_t i = 0; i < m->ndisks; i++) {
 		struct vctl_mld_disk *d = &m->disks[i];
-		if (!(d->flags & VCTL_DISK_F_QUORUM))
+		if (!(d->flags & VCTL_DISK_F_QUORUM) || d == fresh)
 			continue;
-		struct vctl_member *mb = p->by_index[d->index];
-		for (int s = 0; s < 2; s++) {
-			/* The other slot only when it is damaged: otherwise it
-			 * holds the previous generation, our fallback. */
-			if (s != slot && mb->slot[s].state != VCTL_SLOT_DAMAGED)
-				continue;
-			r = vctl_io_pwrite(mb->fd, p->slotbuf, wlen,
-					   vctl_mld_slot_offset(&m->pool.geom, s));
-			if (r < 0)
-				goto fail;
-		}
-		r = vctl_io_flush(mb->fd);
-		if (r < 0)
+		if ((r = write_copy(p, p->by_index[d->index], wlen, slot, err)) < 0)
 			goto fail;
-		for (int s = 0; s < 2; s++) {
-			if (s == slot || mb->slot[s].state == VCTL_SLOT_DAMAGED) {
-				mb->slot[s].state = VCTL_SLOT_VALID;
-				mb->slot[s].gen = m->generation;
-				mb->slot[s].why[0] = '\0';
-			}
-		}
-		continue;
-	fail:
-		p->broken = true;
-		return vctl_errf(err, r, "%s: writing the MLD: %s", mb->name, strerror(-r));
+	}
+	return 0;
+fail:
+	p->broken = true;
+	return r;
+}
+
+int vctl_pool_commit(struct vctl_pool *p, struct vctl_err *err)
+{
+	if (!(p->flags & VCTL_OPEN_WRITE) || !p->have_mld)
+		return vctl_errf(err, -VCTL_E_INTERNAL, "pool is not open for writing");
+	if (p->broken)
+		return vctl_errf(err, -EIO,
+				 "an earlier commit failed; reopen the pool before changing it");
+	uint32_t have = drop_lost_copies(p);
+	struct vctl_mld_disk *fresh = have < p->mld.pool.quorum_target ? pick_new_copy(p) : NULL;
+	if (have == 0 && !fresh)
+		return vctl_errf(err, -EIO, "no present, writable disk can hold the MLD");
+	if (fresh)
+		fresh->flags |= VCTL_DISK_F_QUORUM;
+	int r = commit_generation(p, fresh, err);
+	if (r < 0)
+		return r;
+	/* One new copy per generation (see commit_generation); the caller's
+	 * change is already durable, so these only restore redundancy. */
+	while (fresh && ++have < p->mld.pool.quorum_target && (fresh = pick_new_copy(p))) {
+		fresh->flags |= VCTL_DISK_F_QUORUM;
+		if ((r = commit_generation(p, fresh, err)) < 0)
+			return r;
 	}
 	r = repair_labels(p, err);
 	if (r < 0)

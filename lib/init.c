@@ -135,6 +135,10 @@ static int inspect(struct vctl_init_target *t, bool *pending_only, uint8_t pool[
 		snprintf(t->found, sizeof(t->found), "vctl pool %s", u);
 		return 1;
 	}
+	if (m.label_rc[0] == -VCTL_E_VERSION || m.label_rc[1] == -VCTL_E_VERSION) {
+		snprintf(t->found, sizeof(t->found), "a vctl disk of a newer format version");
+		return 1;
+	}
 	return vctl_probe_foreign(t->fd, t->found, sizeof(t->found));
 }
 

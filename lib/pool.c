@@ -172,7 +172,7 @@ void vctl_member_free(struct vctl_member *m)
 
 /* Opens every regular file and block device in the directory that carries
  * a vctl label (either copy). */
-static int scan_dir(struct vctl_pool *p, struct vctl_err *err)
+static int scan_dir(struct vctl_pool *p, char newer[256], struct vctl_err *err)
 {
 	DIR *d = opendir(p->dir);
 	if (!d)
@@ -208,6 +208,10 @@ static int scan_dir(struct vctl_pool *p, struct vctl_err *err)
 		struct vctl_member m = {.fd = fd, .path = path, .writable = writable};
 		vctl_member_read(&m);
 		if (!vctl_member_has_label(&m)) {
+			/* A disk of a newer vctl must not look like "no pool". */
+			for (int c = 0; c < 2 && !newer[0]; c++)
+				if (m.label_rc[c] == -VCTL_E_VERSION)
+					snprintf(newer, 256, "%s: %s", de->d_name, m.label_why[c]);
 			vctl_member_free(&m);
 			continue;
 		}
@@ -282,8 +286,9 @@ static int no_mld_error(struct vctl_pool *p, struct vctl_err *err)
 	if (!damaged)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "no valid MLD copy in %s", p->dir);
 	return vctl_errf(err, -VCTL_E_CORRUPT,
-			 "no valid MLD copy in %s: %u damaged cop%s (%s slot %d: %s)", p->dir,
-			 damaged, damaged == 1 ? "y" : "ies", first_name, first_slot, first_why);
+			 "no valid MLD copy in %s: %u damaged MLD slot%s (%s slot %d: %s)",
+			 p->dir, damaged, damaged == 1 ? "" : "s", first_name, first_slot,
+			 first_why);
 }
 
 int vctl_pool_open(const char *dir, unsigned flags, struct vctl_pool **out,
@@ -304,10 +309,13 @@ int vctl_pool_open(const char *dir, unsigned flags, struct vctl_pool **out,
 	p->flags = flags;
 	p->lock_fd = -1;
 	int r = 0;
+	char newer[256] = "";
 	if (!(flags & VCTL_OPEN_NOLOCK))
 		r = vctl_lock_pool(dir, flags & VCTL_OPEN_WRITE, &p->lock_fd, err);
 	if (r == 0)
-		r = scan_dir(p, err);
+		r = scan_dir(p, newer, err);
+	if (r == 0 && newer[0])
+		r = vctl_errf(err, -VCTL_E_VERSION, "%s (written by a newer vctl?)", newer);
 	if (r == 0)
 		r = one_pool(p, err);
 	if (r < 0) {

@@ -1,0 +1,260 @@
+/* The MLD: round trip, record layout, and rejection of malformed input. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt/block.h"
+#include "fmt/bytes.h"
+#include "fmt/crc.h"
+#include "fmt/mld.h"
+#include "tap.h"
+
+#define CAP (64 * 1024)
+
+static void sample(struct vctl_mld *m, uint32_t ndisks, uint32_t nencl)
+{
+	memset(m, 0, sizeof(*m));
+	m->version = 1;
+	m->generation = 9;
+	m->timestamp = 1700000001;
+	for (int i = 0; i < 16; i++)
+		m->pool.uuid[i] = (uint8_t)(0x10 + i);
+	m->pool.created = 1700000000;
+	vctl_geom_default(&m->pool.geom);
+	m->pool.geom.pseg_size = 256 * 1024;
+	vctl_geom_finish(&m->pool.geom, NULL);
+	m->pool.quorum_target = ndisks < 5 ? ndisks : 5;
+	m->pool.next_id = 77;
+	m->nencl = nencl;
+	m->encl = calloc(nencl, sizeof(*m->encl));
+	for (uint32_t i = 0; i < nencl; i++) {
+		m->encl[i].id = i * 10;
+		snprintf(m->encl[i].name, sizeof(m->encl[i].name), "e%u", i);
+		m->encl[i].mbps = 100 * i;
+		m->encl[i].iops = 1000 * i;
+	}
+	m->ndisks = ndisks;
+	m->disks = calloc(ndisks, sizeof(*m->disks));
+	for (uint32_t i = 0; i < ndisks; i++) {
+		struct vctl_mld_disk *d = &m->disks[i];
+		d->index = i;
+		d->encl = (i % nencl) * 10;
+		d->state = VCTL_DISK_ACTIVE;
+		d->flags = i < m->pool.quorum_target ? VCTL_DISK_F_QUORUM : 0;
+		for (int k = 0; k < 16; k++)
+			d->uuid[k] = (uint8_t)(i * 16 + k + 1);
+		d->size = 64ull << 20;
+		d->pseg_count = vctl_geom_psegs(&m->pool.geom, d->size);
+		d->added = 1700000000 + i;
+		snprintf(d->name, sizeof(d->name), "disk%u.img", i);
+	}
+}
+
+static void reseal(uint8_t *buf)
+{
+	uint32_t total = vctl_get32(buf + 12);
+	vctl_put32(buf + 72, vctl_crc32(buf + 128, total - 128));
+	vctl_put32(buf + 124, vctl_crc32(buf, 124));
+}
+
+/* Offset of record i (0 = pool record). */
+static size_t rec_off(const uint8_t *buf, int i)
+{
+	size_t off = 128;
+	while (i-- > 0)
+		off += vctl_get32(buf + off + 4);
+	return off;
+}
+
+static int same(const struct vctl_mld *a, const struct vctl_mld *b)
+{
+	if (a->generation != b->generation || a->timestamp != b->timestamp ||
+	    memcmp(&a->pool, &b->pool, sizeof(a->pool)) || a->nencl != b->nencl ||
+	    a->ndisks != b->ndisks)
+		return 0;
+	for (uint32_t i = 0; i < a->nencl; i++)
+		if (a->encl[i].id != b->encl[i].id || strcmp(a->encl[i].name, b->encl[i].name) ||
+		    a->encl[i].mbps != b->encl[i].mbps || a->encl[i].iops != b->encl[i].iops)
+			return 0;
+	for (uint32_t i = 0; i < a->ndisks; i++) {
+		const struct vctl_mld_disk *x = &a->disks[i], *y = &b->disks[i];
+		if (x->index != y->index || x->encl != y->encl || x->state != y->state ||
+		    x->flags != y->flags || memcmp(x->uuid, y->uuid, 16) || x->size != y->size ||
+		    x->pseg_count != y->pseg_count || x->added != y->added ||
+		    strcmp(x->name, y->name))
+			return 0;
+	}
+	return 1;
+}
+
+static uint8_t buf[CAP], orig[CAP];
+static size_t len;
+
+/* Decodes a mutated copy; returns the code. */
+static int try(struct vctl_err *e)
+{
+	struct vctl_mld d;
+	int r = vctl_mld_decode(buf, len, 0, &d, e);
+	vctl_mld_free(&d);
+	return r;
+}
+
+static void reset(void)
+{
+	memcpy(buf, orig, len);
+}
+
+int main(void)
+{
+	struct vctl_mld m, d;
+	struct vctl_err e = {0};
+	sample(&m, 6, 3);
+	ok(vctl_mld_encode(&m, buf, CAP, &len, &e) == 0, "encode: %s", e.msg);
+	memcpy(orig, buf, len);
+	ok(len == 128 + 88 + 3 * 96 + 6 * 320, "length %zu = header + pool + 3 enclosures + 6 disks",
+	   len);
+	ok(vctl_get16(buf + rec_off(buf, 0)) == VCTL_REC_POOL &&
+		   vctl_get32(buf + rec_off(buf, 0) + 4) == 88,
+	   "pool record first, 88 bytes");
+	ok(vctl_get32(buf + rec_off(buf, 1) + 4) == 96 && vctl_get32(buf + rec_off(buf, 4) + 4) == 320,
+	   "enclosure records 96 bytes, disk records 320 bytes");
+	ok(vctl_get64(buf + 48) == 9 && vctl_get32(buf + 28) == 10, "generation and record count in the header");
+
+	ok(vctl_mld_decode(buf, len, 0, &d, &e) == 0, "decode: %s", e.msg);
+	ok(same(&m, &d), "round trip");
+	vctl_mld_free(&d);
+
+	uint8_t uuid[16];
+	uint64_t gen;
+	ok(vctl_mld_peek(buf, len, uuid, &gen, NULL) == 0 && gen == 9 && uuid[0] == 0x10, "peek");
+
+	/* A decode of the same bytes in a larger buffer (a whole slot) works. */
+	ok(vctl_mld_decode(buf, CAP, 0, &d, &e) == 0, "decode from a slot-sized buffer");
+	vctl_mld_free(&d);
+
+	reset();
+	buf[200] ^= 4;
+	ok(try(&e) == -VCTL_E_CORRUPT && strstr(e.msg, "payload crc"), "payload damage: %s", e.msg);
+	reset();
+	buf[50] ^= 4;
+	ok(try(&e) == -VCTL_E_CORRUPT && strstr(e.msg, "header crc"), "header damage: %s", e.msg);
+	reset();
+	buf[128 + 8 + 16] ^= 4; /* the pool's `created`: no rule but the crc */
+	ok(vctl_mld_decode(buf, len, VCTL_DECODE_IGNORE_CRC, &d, &e) == 0 &&
+		   d.payload_crc_stored != d.payload_crc_computed,
+	   "IGNORE_CRC decodes and reports the mismatch");
+	vctl_mld_free(&d);
+
+	reset();
+	vctl_put32(buf + 28, 100000);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT && strstr(e.msg, "record count"), "impossible record count: %s",
+	   e.msg);
+
+	reset();
+	vctl_put32(buf + 28, 9);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT, "a record left over after the count: %s", e.msg);
+
+	reset();
+	vctl_put16(buf + rec_off(buf, 3), 77);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_VERSION && strstr(e.msg, "unknown record type"), "unknown record: %s",
+	   e.msg);
+
+	reset();
+	vctl_put16(buf + rec_off(buf, 3) + 2, 2);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_VERSION, "future record version: %s", e.msg);
+
+	reset();
+	vctl_put32(buf + rec_off(buf, 3) + 4, 92);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT, "record length not a multiple of 8: %s", e.msg);
+
+	reset();
+	vctl_put32(buf + rec_off(buf, 3) + 4, 1u << 30);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT, "record length beyond the MLD: %s", e.msg);
+
+	reset();
+	vctl_put16(buf + rec_off(buf, 0), VCTL_REC_DISK);
+	vctl_put16(buf + rec_off(buf, 4), VCTL_REC_POOL);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT, "first record not the pool: %s", e.msg);
+
+	reset();
+	vctl_put32(buf + 12, vctl_get32(buf + 12) + 8);
+	vctl_put64(buf + 64, vctl_get64(buf + 64) + 8);
+	len += 8;
+	memset(buf + len - 8, 0, 8);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT, "bytes after the last record: %s", e.msg);
+	len -= 8;
+
+	reset();
+	vctl_put32(buf + rec_off(buf, 5) + 8, 0); /* disk 1 gets index 0 */
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT && strstr(e.msg, "twice"), "duplicate disk index: %s", e.msg);
+
+	reset();
+	vctl_put32(buf + rec_off(buf, 4) + 8 + 4, 555);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT && strstr(e.msg, "unknown enclosure"),
+	   "disk in an unknown enclosure: %s", e.msg);
+
+	reset();
+	vctl_put32(buf + rec_off(buf, 4) + 8 + 8, 9);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT, "unknown disk state: %s", e.msg);
+
+	reset();
+	for (int i = 4; i < 10; i++)
+		vctl_put32(buf + rec_off(buf, i) + 8 + 12, 0);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT && strstr(e.msg, "quorum"), "no quorum disk: %s", e.msg);
+
+	reset();
+	memcpy(buf + rec_off(buf, 5) + 8 + 16, buf + rec_off(buf, 4) + 8 + 16, 16);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT && strstr(e.msg, "UUID"), "two disks, one UUID: %s", e.msg);
+
+	reset();
+	memcpy(buf + rec_off(buf, 2) + 8 + 24, "e0", 2);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT, "duplicate enclosure name: %s", e.msg);
+
+	reset();
+	buf[32] ^= 1;
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT, "header and pool record disagree on the UUID: %s", e.msg);
+
+	reset();
+	vctl_put32(buf + rec_off(buf, 0) + 8 + 24, 12);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT, "quorum target beyond the disks: %s", e.msg);
+
+	reset();
+	ok(vctl_mld_decode(buf, len - 1, 0, &d, &e) == -VCTL_E_CORRUPT, "truncated: %s", e.msg);
+	vctl_mld_free(&d);
+
+	/* Every single-byte change is caught (by a crc or a rule). */
+	int caught = 0, total = 0;
+	for (size_t i = 0; i < len; i += 5) {
+		reset();
+		buf[i] ^= 0x20;
+		total++;
+		caught += try(NULL) < 0;
+	}
+	ok(caught == total, "%d of %d byte changes rejected", caught, total);
+
+	uint8_t small[600];
+	ok(vctl_mld_encode(&m, small, sizeof(small), &len, &e) == -ENOSPC && strstr(e.msg, "slot"),
+	   "an MLD that does not fit is refused: %s", e.msg);
+
+	struct vctl_mld dup;
+	ok(vctl_mld_dup(&m, &dup) == 0 && same(&m, &dup) && dup.disks != m.disks, "dup");
+	vctl_mld_free(&dup);
+	vctl_mld_free(&m);
+	return tap_done();
+}
