@@ -1,5 +1,7 @@
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "cmd.h"
 #include "lib/check.h"
 
@@ -7,7 +9,7 @@ enum { O_REPAIR = 1 };
 
 const struct poptOption check_options[] = {
 	{"repair", 0, POPT_ARG_NONE, NULL, O_REPAIR,
-	 "write the MLD as a new generation to every quorum disk, rewriting stale or damaged MLD and label copies", NULL},
+	 "commit a new MLD generation: rewrites stale or damaged copies", NULL},
 	POPT_TABLEEND};
 
 static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st,
@@ -22,11 +24,22 @@ static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st,
 	return 0;
 }
 
-static void print_report(struct out *o, const char *key, const struct vctl_check_report *rep)
+static bool in_report(const struct vctl_check_report *rep, const char *s)
+{
+	for (uint32_t i = 0; i < rep->n; i++)
+		if (!strcmp(rep->problems[i], s))
+			return true;
+	return false;
+}
+
+/* Prints rep's problems, leaving out those also in `except`. */
+static void print_report(struct out *o, const char *key, const struct vctl_check_report *rep,
+			 const struct vctl_check_report *except)
 {
 	out_arr(o, key);
 	for (uint32_t i = 0; i < rep->n; i++)
-		out_str(o, NULL, "%s\n", rep->problems[i]);
+		if (!except || !in_report(except, rep->problems[i]))
+			out_str(o, NULL, "%s\n", rep->problems[i]);
 	out_arr_end(o);
 }
 
@@ -67,13 +80,16 @@ int cmd_check(struct cmd_ctx *c)
 	}
 	out_begin(o);
 	out_bool(o, "ok", NULL, rep.n == 0);
+	uint32_t fixed = 0;
+	for (uint32_t i = 0; i < before.n; i++)
+		fixed += !in_report(&rep, before.problems[i]);
 	if (repair)
 		out_text(o, "wrote MLD generation %llu%s\n", (unsigned long long)p->mld.generation,
-			 before.n ? "; repaired:" : "");
-	print_report(o, "repaired", &before);
-	if (before.n && rep.n)
+			 fixed ? "; repaired:" : "");
+	print_report(o, "repaired", &before, &rep);
+	if (repair && rep.n)
 		out_text(o, "still wrong:\n");
-	print_report(o, "problems", &rep);
+	print_report(o, "problems", &rep, NULL);
 	out_arr(o, "notes");
 	for (uint32_t i = 0; i < rep.nnotes; i++)
 		out_str(o, NULL, "note: %s\n", rep.notes[i]);

@@ -115,8 +115,9 @@ int cmd_dump_label(struct cmd_ctx *c)
 	const struct vctl_member *only = NULL;
 	if (want) {
 		for (uint32_t i = 0; i < p->nmembers; i++)
+			/* Without an MLD (an interrupted init), labels say the index. */
 			if (!strcmp(p->members[i].name, want) ||
-			    (all_digits(want) && p->members[i].in_mld &&
+			    (all_digits(want) && (p->members[i].in_mld || !p->have_mld) &&
 			     p->members[i].label.disk_index == strtoul(want, NULL, 10)))
 				only = &p->members[i];
 		if (!only)
@@ -256,6 +257,14 @@ int cmd_dump_mld(struct cmd_ctx *c)
 		return cmd_failf(c, -ENOMEM, "out of memory");
 	long long n = vctl_io_pread(m->fd, buf, g->mld_slot_size,
 				    vctl_mld_slot_offset(g, (int)s.slot));
+	bool empty = n >= (long long)VCTL_MLD_HEADER_SIZE;
+	for (size_t i = 0; empty && i < VCTL_MLD_HEADER_SIZE; i++)
+		empty = !buf[i];
+	if (empty) {
+		free(buf);
+		return cmd_failf(c, -ENOENT, "disk %llu slot %llu is empty (never written)",
+				 (unsigned long long)s.disk, (unsigned long long)s.slot);
+	}
 	struct vctl_mld mld;
 	struct vctl_err e = {0}, strict = {0};
 	int r = vctl_mld_decode(buf, n > 0 ? (size_t)n : 0, VCTL_DECODE_IGNORE_CRC, &mld, &e);
@@ -276,9 +285,13 @@ int cmd_dump_mld(struct cmd_ctx *c)
 	out_u64(o, "slot", " slot %llu: ", s.slot);
 	out_bool(o, "valid", NULL, valid);
 	const char *why = r < 0 ? e.msg : valid ? NULL : strict.msg;
-	out_str(o, "error", "%s\n", why ? why : "valid");
+	out_str(o, "error", NULL, why);
+	out_text(o, "%s\n", why ? why : "valid");
 	print_mld(o, &mld);
 	out_end(o);
 	vctl_mld_free(&mld);
+	if (r < 0)
+		vctl_err_wrap(&e, "disk %llu slot %llu", (unsigned long long)s.disk,
+			      (unsigned long long)s.slot);
 	return r < 0 ? cmd_fail(c, r, &e) : EXIT_OK;
 }

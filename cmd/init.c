@@ -134,8 +134,10 @@ static void print_result(struct cmd_ctx *c, const struct vctl_init_result *res, 
 		raw += m->disks[i].size;
 		usable += m->disks[i].pseg_count * m->pool.geom.pseg_size;
 	}
-	out_u64(o, "disk_count", "  %llu disks", m->ndisks);
-	out_u64(o, "enclosure_count", " in %llu enclosures", m->nencl);
+	out_u64(o, "disk_count", "  %llu disk", m->ndisks);
+	out_text(o, m->ndisks == 1 ? "" : "s");
+	out_u64(o, "enclosure_count", " in %llu enclosure", m->nencl);
+	out_text(o, m->nencl == 1 ? "" : "s");
 	out_size(o, "raw_bytes", ", %s raw", raw);
 	out_size(o, "usable_bytes", ", %s for volumes\n", usable);
 	out_u64(o, "mld_copies", "  %llu MLD copies\n", m->pool.quorum_target);
@@ -155,10 +157,11 @@ static void print_result(struct cmd_ctx *c, const struct vctl_init_result *res, 
 			out_bool(o, "link", NULL, t->link);
 			out_bool(o, "quorum", NULL, t->quorum);
 			out_str(o, "found", NULL, t->found[0] ? t->found : NULL);
-			out_text(o, "%s%s%s%s%s\n", t->create ? "  new image" : "",
+			out_text(o, "%s%s%s%s%s", t->create ? "  new image" : "",
 				 t->link ? "  linked to " : "", t->link ? t->real : "",
 				 t->quorum ? "  MLD copy" : "",
-				 t->found[0] ? "  overwrites what it holds" : "");
+				 t->found[0] ? "  overwrites it: it " : "");
+			out_text(o, "%s\n", t->found);
 			out_obj_end(o);
 		}
 		out_arr_end(o);

@@ -1,16 +1,30 @@
 #include "print.h"
 
+#include <stdio.h>
+
+#include "lib/units.h"
+
+/* Dumps show exact values; the human size goes alongside in text. */
+static void print_bytes(struct out *o, const char *key, uint64_t v)
+{
+	char fmt[64];
+	snprintf(fmt, sizeof(fmt), "  %-14s %%llu", key);
+	out_u64(o, key, fmt, v);
+	char h[32];
+	out_text(o, " (%s)\n", vctl_fmt_size(v, h, sizeof(h)));
+}
+
 void print_geometry(struct out *o, const struct vctl_geom *g)
 {
 	out_obj(o, "geometry");
-	out_u64(o, "sector_size", "  sector_size     %llu\n", g->sector_size);
-	out_size(o, "pseg_size", "  pseg_size       %s\n", g->pseg_size);
-	out_size(o, "rseg_size", "  rseg_size       %s\n", g->rseg_size);
-	out_u64(o, "lmap_entries", "  lmap_entries    %llu\n", g->lmap_entries);
-	out_u64(o, "rstore_width", "  rstore_width    %llu\n", g->rstore_width);
-	out_size(o, "mblock_size", "  mblock_size     %s\n", g->mblock_size);
-	out_size(o, "mld_slot_size", "  mld_slot_size   %s\n", g->mld_slot_size);
-	out_size(o, "quorum_size", "  quorum_size     %s\n", g->quorum_size);
+	out_u64(o, "sector_size", "  sector_size    %llu\n", g->sector_size);
+	print_bytes(o, "pseg_size", g->pseg_size);
+	print_bytes(o, "rseg_size", g->rseg_size);
+	out_u64(o, "lmap_entries", "  lmap_entries   %llu\n", g->lmap_entries);
+	out_u64(o, "rstore_width", "  rstore_width   %llu\n", g->rstore_width);
+	print_bytes(o, "mblock_size", g->mblock_size);
+	print_bytes(o, "mld_slot_size", g->mld_slot_size);
+	print_bytes(o, "quorum_size", g->quorum_size);
 	out_obj_end(o);
 }
 

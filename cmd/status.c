@@ -43,7 +43,8 @@ int cmd_status(struct cmd_ctx *c)
 	}
 	out_text(o, missing ? " missing\n" : "\n");
 	out_u64(o, "disk_count", "disks      %llu", p->mld.ndisks);
-	out_u64(o, "enclosure_count", " in %llu enclosures\n", p->mld.nencl);
+	out_u64(o, "enclosure_count", " in %llu enclosure", p->mld.nencl);
+	out_text(o, p->mld.nencl == 1 ? "\n" : "s\n");
 	out_size(o, "capacity", "capacity   %s", capacity);
 	out_size(o, "free", ", %s free\n", vctl_pool_free_bytes(p));
 	out_u64(o, "volumes", "volumes    %llu\n", 0);

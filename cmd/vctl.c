@@ -244,6 +244,11 @@ int main(int argc, const char **argv)
 		char typed[256];
 		c.cmd = lookup(nrest, words, typed, sizeof(typed));
 		if (!c.cmd) {
+			/* name what was typed, not what an alias stands for */
+			if (nrest > 1 && is_group(words[0]))
+				snprintf(typed, sizeof(typed), "%s %s", words[0], words[1]);
+			else
+				snprintf(typed, sizeof(typed), "%s", words[0]);
 			status = unknown(typed);
 		} else {
 			const char *env = getenv("VCTL_POOL");

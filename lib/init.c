@@ -132,14 +132,25 @@ static int inspect(struct vctl_init_target *t, bool *pending_only, uint8_t pool[
 		*pending_only = m.label.flags & VCTL_LABEL_F_PENDING;
 		char u[37];
 		vctl_uuid_fmt(m.label.pool_uuid, u);
-		snprintf(t->found, sizeof(t->found), "vctl pool %s", u);
+		snprintf(t->found, sizeof(t->found), "is a disk of vctl pool %s", u);
 		return 1;
 	}
 	if (m.label_rc[0] == -VCTL_E_VERSION || m.label_rc[1] == -VCTL_E_VERSION) {
-		snprintf(t->found, sizeof(t->found), "a vctl disk of a newer format version");
+		snprintf(t->found, sizeof(t->found), "is a vctl disk of a newer format version");
 		return 1;
 	}
-	return vctl_probe_foreign(t->fd, t->found, sizeof(t->found));
+	char what[128];
+	int r = vctl_probe_foreign(t->fd, what, sizeof(what));
+	if (r == 1)
+		snprintf(t->found, sizeof(t->found), "holds %s", what);
+	return r;
+}
+
+/* Whether a file has any data: a file that is all holes loses nothing. */
+static bool has_data(int fd)
+{
+	off_t d = lseek(fd, 0, SEEK_DATA);
+	return !(d < 0 && errno == ENXIO);
 }
 
 /* Does some target carry a valid MLD of this pool? Then the pool is real,
@@ -303,19 +314,24 @@ static int open_and_inspect(const struct vctl_init_opts *o, struct vctl_init_res
 		int r = inspect(t, &pending, pool);
 		if (r < 0)
 			return vctl_errf(err, r, "%s: probing: %s", t->given, strerror(-r));
+		/* --disks names files it means to create: one already there is
+		 * somebody's, even when libblkid recognises nothing in it, unless
+		 * it holds no data at all (what an interrupted init leaves). */
+		if (r == 0 && o->ndisks && has_data(t->fd)) {
+			snprintf(t->found, sizeof(t->found), "already exists");
+			r = 2;
+		}
 		if (r == 0)
 			continue;
 		/* An init that was interrupted before its first MLD commit left
 		 * only pending labels: finishing it again loses nothing. */
-		if (pending && !pool_committed(res->targets, res->ntargets, pool)) {
+		if (r == 1 && pending && !pool_committed(res->targets, res->ntargets, pool)) {
 			t->found[0] = '\0';
 			continue;
 		}
 		if (!o->force)
-			return vctl_errf(err, -VCTL_E_REFUSED,
-					 "%s: %s %s (use --force to overwrite it)", t->given,
-					 strncmp(t->found, "vctl pool ", 10) ? "holds" : "is a disk of",
-					 t->found);
+			return vctl_errf(err, -VCTL_E_REFUSED, "%s: %s (use --force to overwrite it)",
+					 t->given, t->found);
 		res->overwritten++;
 	}
 	return 0;
@@ -409,15 +425,15 @@ static int write_pool(struct vctl_init_result *res, uint8_t *slotbuf,
 {
 	struct vctl_mld *m = &res->mld;
 	const struct vctl_geom *g = &m->pool.geom;
-	static const uint8_t zero[4096];
 	int r;
 	for (uint32_t i = 0; i < res->ntargets; i++) {
 		struct vctl_init_target *t = &res->targets[i];
 		struct vctl_label l;
 		vctl_label_for_disk(m, &m->disks[i], 1, VCTL_LABEL_F_PENDING, &l);
-		/* Stale MLD copies of an earlier pool must not outlive it. */
+		/* Stale MLD copies of an earlier pool must not outlive it. Holes,
+		 * not written zeros: a file of holes is what a new init may reuse. */
 		for (int s = 0; s < 2; s++) {
-			r = vctl_io_pwrite(t->fd, zero, sizeof(zero), vctl_mld_slot_offset(g, s));
+			r = vctl_io_zero(t->fd, vctl_mld_slot_offset(g, s), 4096);
 			if (r < 0)
 				return vctl_errf(err, r, "%s: %s", t->given, strerror(-r));
 		}
@@ -496,13 +512,13 @@ int vctl_pool_init(const char *dir, const struct vctl_init_opts *o,
 	}
 
 	struct stat st;
-	bool dir_exists = stat(dir, &st) == 0;
+	bool dir_exists = stat(dir, &st) == 0, made_dir = false;
 	if (dir_exists && !S_ISDIR(st.st_mode))
 		return vctl_errf(err, -ENOTDIR, "%s: not a directory", dir);
 	if (!dir_exists && !o->no_act) {
 		if (mkdir(dir, 0755) < 0)
 			return vctl_errf(err, -errno, "%s: %s", dir, strerror(errno));
-		dir_exists = true;
+		dir_exists = made_dir = true;
 	}
 	int lock_fd = -1;
 	if (dir_exists && !o->no_act) {
@@ -511,6 +527,7 @@ int vctl_pool_init(const char *dir, const struct vctl_init_opts *o,
 			return r;
 	}
 	uint8_t *slotbuf = NULL;
+	bool touched = false; /* files or links made: a failure leaves them */
 	r = plan_targets(dir, o, &g, dir_exists, res, err);
 	if (r == 0 && dir_exists)
 		r = check_dir_alone(dir, res->targets, res->ntargets, err);
@@ -521,6 +538,7 @@ int vctl_pool_init(const char *dir, const struct vctl_init_opts *o,
 	if (r == 0 && (!res->mld.disks || !res->mld.encl))
 		r = vctl_errf(err, -ENOMEM, "out of memory");
 	if (r == 0 && !o->no_act) {
+		touched = true;
 		slotbuf = malloc(g.mld_slot_size);
 		r = slotbuf ? create_files(dir, res, err)
 			    : vctl_errf(err, -ENOMEM, "out of memory");
@@ -528,6 +546,13 @@ int vctl_pool_init(const char *dir, const struct vctl_init_opts *o,
 			r = write_pool(res, slotbuf, err);
 	}
 	free(slotbuf);
+	/* A refusal leaves no trace: not even the directory it made. */
+	if (r < 0 && made_dir && !touched) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, VCTL_LOCK_NAME);
+		unlink(path);
+		rmdir(dir);
+	}
 	vctl_unlock_pool(lock_fd);
 	return r;
 }

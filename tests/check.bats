@@ -72,7 +72,10 @@ setup() {
 	mv "$P/disk0.img" "$D/"
 	run -4 vctl -p "$P" check
 	assert_output --partial "disk 0 (disk0.img) is missing"
-	run -4 vctl -p "$P" check --repair
+	run -4 --separate-stderr vctl -p "$P" --json check --repair
+	# what the repair fixed is listed; the missing disk it cannot fix is not
+	[ "$(jq -r '.repaired | join(";")' <<<"$output")" = "only 4 of 5 MLD copies are readable" ]
+	[ "$(jq -r '.problems | join(";")' <<<"$output")" = "disk 0 (disk0.img) is missing" ]
 	run -0 vctl -p "$P" --json status
 	# disk 5, the one disk without a copy, took over
 	[ "$(jq '[.mld.copies[] | select(.valid)] | length' <<<"$output")" -eq 5 ]

@@ -104,7 +104,7 @@ mkimg() {
 	before=$(images_sum "$D")
 	run -0 vctl -p "$P" init --no-act --force --pseg-size 256K "$D/a.img" "$D/b.img"
 	assert_output --partial "Would create a pool in"
-	assert_output --partial "overwrites what it holds"
+	assert_output --partial "overwrites it: it holds ext4"
 	[ ! -e "$P" ]
 	assert_unchanged "$D" "$before"
 	run -0 vctl -p "$P" --json init --no-act --disks 2 --disk-size 16M --pseg-size 256K
@@ -119,6 +119,7 @@ mkimg() {
 	before=$(images_sum "$D")
 	run -3 vctl -p "$P" init "$D/a.img" "$D/b.img"
 	assert_output "vctl init: $D/a.img: holds ext4 (use --force to overwrite it)"
+	[ ! -e "$P" ] # a refusal leaves no trace, not even the directory
 	assert_unchanged "$D" "$before"
 	[ ! -e "$P/a.img" ] && [ ! -e "$P/b.img" ]
 	run -0 vctl -p "$P" init --force --pseg-size 256K "$D/a.img" "$D/b.img"
@@ -255,4 +256,32 @@ mkimg() {
 	done
 	run -3 vctl -p "$D/other" init --pseg-size 256K "$P/disk0.img"
 	assert_output --partial "newer format version"
+}
+
+@test "--disks refuses a file that is already there, unless it holds nothing" {
+	mkdir -p "$P"
+	head -c 1M /dev/urandom >"$P/disk0.img"
+	truncate -s 40M "$P/disk0.img"
+	before=$(images_sum "$P")
+	run -3 vctl -p "$P" init --disks 2 --disk-size 16M --pseg-size 256K
+	assert_output "vctl init: $P/disk0.img: already exists (use --force to overwrite it)"
+	assert_unchanged "$P" "$before"
+	[ "$(stat -c %s "$P/disk0.img")" -eq $((40 << 20)) ]
+	# a file of holes only (what an interrupted init leaves) is reused
+	rm "$P/disk0.img"
+	truncate -s 16M "$P/disk0.img"
+	run -0 vctl -p "$P" init --disks 2 --disk-size 16M --pseg-size 256K
+	rm -rf "$P"
+	mkdir -p "$P"
+	head -c 1M /dev/urandom >"$P/disk1.img"
+	run -0 vctl -p "$P" init --force --disks 2 --disk-size 16M --pseg-size 256K
+	run -0 vctl -p "$P" check
+}
+
+@test "a refused init leaves no directory or lock behind" {
+	run -2 vctl -p "$D/fresh" init "$D/nonexistent.img"
+	[ ! -e "$D/fresh" ]
+	mkdir "$D/kept"
+	run -2 vctl -p "$D/kept" init "$D/nonexistent.img"
+	[ -d "$D/kept" ] # a directory that was there stays
 }

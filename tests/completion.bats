@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# completion/vctl.bash: sourced with the vctl under test first in PATH, then
+# driven as bash drives it (COMP_WORDS, COMP_CWORD, a call of _vctl), and
+# COMPREPLY compared with what must be offered.
+
+load test_helper
+
+setup() {
+	PATH=$(dirname "$VCTL"):$PATH
+	# (the helper's function vctl is not what completion runs)
+	[ "$(type -P vctl)" = "$VCTL" ] || fail "vctl on PATH is $(type -P vctl), not $VCTL"
+	# shellcheck source=../completion/vctl.bash
+	source "$BATS_TEST_DIRNAME/../completion/vctl.bash"
+	cd "$BATS_TEST_TMPDIR"
+	unset VCTL_POOL
+}
+
+# complete WORD... : completes the last word of "vctl WORD...", as if the
+# cursor were at its end, and leaves the sorted candidates in $reply, one
+# per line.
+complete_words() {
+	COMP_WORDS=(vctl "$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMP_LINE="${COMP_WORDS[*]}"
+	COMP_POINT=${#COMP_LINE}
+	COMPREPLY=()
+	_vctl vctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+	reply=$(printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d' | sort)
+}
+
+# expect CANDIDATE... : $reply is exactly these.
+expect() {
+	local want
+	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
+	[ "$reply" = "$want" ] ||
+		fail "$(printf 'vctl %s<TAB>\n--- expected\n%s\n--- offered\n%s' "${COMP_LINE#vctl }" "$want" "$reply")"
+}
+
+@test "the script registers _vctl for vctl" {
+	run -0 complete -p vctl
+	assert_output "complete -F _vctl vctl"
+}
+
+@test "first word: st -> status" {
+	complete_words st
+	expect status
+}
+
+@test "first word: every first word of every command, once" {
+	complete_words ""
+	# shellcheck disable=SC2046
+	expect $(vctl __complete commands | cut -d' ' -f1 | sort -u)
+	[[ $reply == *disk* && $reply == *init* ]] || fail "offered: $reply"
+	[[ $reply != *list* ]] || fail "offered a second word: $reply"
+}
+
+@test "second word: disk -> list" {
+	complete_words disk ""
+	expect list
+}
+
+@test "second word: dump -> label mld" {
+	complete_words dump ""
+	expect label mld
+	complete_words dump m
+	expect mld
+}
+
+@test "options: init --p -> --pseg-size" {
+	complete_words init --p
+	expect --pseg-size
+}
+
+@test "options of a two-word command come from the program" {
+	complete_words dump mld --
+	# shellcheck disable=SC2046
+	expect $(vctl __complete options dump mld)
+	[[ $reply == *--slot* ]] || fail "offered: $reply"
+	complete_words disk list --j
+	expect --json
+}
+
+@test "a command without arguments offers its options" {
+	complete_words check ""
+	# shellcheck disable=SC2046
+	expect $(vctl __complete options check)
+}
+
+@test "global options before the command" {
+	complete_words --p
+	expect --pool
+	complete_words --js
+	expect --json
+}
+
+@test "-p and --pool complete directories only" {
+	mkdir -p pools/a pools/b
+	touch pools/file.img
+	complete_words -p pools/
+	expect pools/a pools/b
+	complete_words --pool pools/
+	expect pools/a pools/b
+	# --pool=DIR arrives split at "=" (COMP_WORDBREAKS)
+	complete_words --pool = pools/
+	expect pools/a pools/b
+}
+
+@test "-p DIR before the command is skipped, and used" {
+	complete_words -p "$BATS_TEST_TMPDIR" --json st
+	expect status
+	complete_words -p "$BATS_TEST_TMPDIR" disk ""
+	expect list
+	# DISK of dump label: the names in that pool directory
+	mkdir p
+	touch p/disk0.img p/disk1.img p/vctl.lock
+	complete_words -p p dump label ""
+	expect disk0.img disk1.img
+	complete_words --pool = p dump label disk1
+	expect disk1.img
+	# and $VCTL_POOL when there is no -p
+	VCTL_POOL=p complete_words dump label d
+	expect disk0.img disk1.img
+}
+
+@test "an option's argument: choices from --help, nothing for numbers" {
+	complete_words dump mld --slot ""
+	expect 0 1
+	complete_words init --pseg-size ""
+	expect
+	complete_words init --disks ""
+	expect
+}
+
+@test "files otherwise" {
+	mkdir imgs
+	touch imgs/a.img imgs/b.img
+	complete_words init imgs/
+	expect imgs/a.img imgs/b.img
+	complete_words init --force imgs/a
+	expect imgs/a.img
+}
