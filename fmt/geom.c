@@ -55,6 +55,12 @@ int vctl_geom_check(const struct vctl_geom *g, struct vctl_err *err)
 	    g->mblock_size > g->pseg_size)
 		return vctl_errf(err, -EINVAL, "metadata block size %u is out of range",
 				 g->mblock_size);
+	/* An LMAP is one metadata block: 72-byte header, 4 bytes per entry,
+	 * 4-byte crc (fmt/mblock.h). */
+	if (72 + 4 * (uint64_t)g->lmap_entries + 4 > g->mblock_size)
+		return vctl_errf(err, -EINVAL,
+				 "an LMAP of %u entries does not fit a %u-byte metadata block",
+				 g->lmap_entries, g->mblock_size);
 	if (g->mld_slot_size < VCTL_MIN_MLD_SLOT || g->mld_slot_size > VCTL_MAX_MLD_SLOT ||
 	    g->mld_slot_size % 4096)
 		return vctl_errf(err, -EINVAL,

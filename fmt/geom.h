@@ -22,7 +22,7 @@
 #define VCTL_DEFAULT_LMAP_ENTRIES 2048u /* x 1 MiB RSEG = 2 GiB per LMAP */
 #define VCTL_DEFAULT_RSTORE_WIDTH 4u    /* data columns: 4 x 2 MiB = 8 MiB */
 #define VCTL_DEFAULT_MLD_SLOT (768u * 1024)
-#define VCTL_DEFAULT_MBLOCK 4096u
+#define VCTL_DEFAULT_MBLOCK 16384u /* holds an LMAP of 2048 entries */
 
 #define VCTL_MIN_PSEG (64u * 1024)
 #define VCTL_MAX_PSEG (1024u * 1024 * 1024)

@@ -1,12 +1,15 @@
 #include "mld.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "block.h"
 #include "bytes.h"
 #include "crc.h"
+#include "mblock.h"
+#include "rsd.h"
 
 #define HDR_CRC_OFF (VCTL_MLD_HEADER_SIZE - 4)
 #define REC_HDR 8u
@@ -16,6 +19,9 @@
 #define POOL_BODY (16 + 8 + 4 + 4 + 8 + 6 * 4 + 2 * 8)
 #define ENCL_BODY (4 + 4 + 8 + 8 + VCTL_NAME_MAX)
 #define DISK_BODY (4 * 4 + 16 + 3 * 8 + VCTL_DISK_NAME_MAX + 1)
+#define VOL_BASE (4 * 8 + 6 * 4 + VCTL_NAME_MAX) /* + 8 per L2 block */
+#define META_BODY (2 * 4 + VCTL_META_MAX_COPIES * 8)
+#define RSDTAB_BASE 8 /* + 8 per directory block */
 
 static size_t pad8(size_t n)
 {
@@ -111,6 +117,46 @@ int vctl_mld_encode(const struct vctl_mld *m, uint8_t *buf, size_t cap, size_t *
 		rec_end(&w, at);
 		nrec++;
 	}
+	for (uint32_t i = 0; i < m->nvol; i++) {
+		const struct vctl_mld_volume *v = &m->vols[i];
+		at = rec_begin(&w, VCTL_REC_VOLUME);
+		vctl_w64(&w, v->id);
+		vctl_w64(&w, v->size);
+		vctl_w64(&w, v->created);
+		vctl_w64(&w, v->origin);
+		vctl_w32(&w, v->raid);
+		vctl_w32(&w, v->width);
+		vctl_w32(&w, v->stripe);
+		vctl_w32(&w, v->flags);
+		vctl_w32(&w, v->nl2);
+		vctl_w32(&w, 0);
+		vctl_wstr(&w, v->name, VCTL_NAME_MAX);
+		for (uint32_t k = 0; k < v->nl2; k++)
+			vctl_w64(&w, v->l2[k]);
+		rec_end(&w, at);
+		nrec++;
+	}
+	for (uint32_t i = 0; i < m->nmeta; i++) {
+		const struct vctl_mld_meta *e = &m->meta[i];
+		at = rec_begin(&w, VCTL_REC_META);
+		vctl_w32(&w, e->index);
+		vctl_w32(&w, e->ncopies);
+		for (uint32_t k = 0; k < VCTL_META_MAX_COPIES; k++) {
+			vctl_w32(&w, k < e->ncopies ? e->disk[k] : 0);
+			vctl_w32(&w, k < e->ncopies ? e->pseg[k] : 0);
+		}
+		rec_end(&w, at);
+		nrec++;
+	}
+	if (m->rsd_blocks || m->ndirs) {
+		at = rec_begin(&w, VCTL_REC_RSDTAB);
+		vctl_w32(&w, m->rsd_blocks);
+		vctl_w32(&w, m->ndirs);
+		for (uint32_t k = 0; k < m->ndirs; k++)
+			vctl_w64(&w, m->dirs[k]);
+		rec_end(&w, at);
+		nrec++;
+	}
 	if (w.overflow || w.off > UINT32_MAX)
 		return vctl_errf(err, -ENOSPC,
 				 "the MLD does not fit its %zu-byte slot", cap);
@@ -172,8 +218,18 @@ static void *grow(void *arr, uint32_t n, size_t elem)
 	return realloc(arr, cap * elem);
 }
 
+/* Reads n u64 addresses into a fresh array; the record length has already
+ * been checked to hold exactly n. */
+static uint64_t *read_addrs(struct vctl_rcur *r, uint32_t n)
+{
+	uint64_t *a = calloc(n ? n : 1, sizeof(*a));
+	for (uint32_t k = 0; a && k < n; k++)
+		a[k] = vctl_r64(r);
+	return a;
+}
+
 static int decode_record(struct vctl_mld *m, uint16_t type, struct vctl_rcur *r,
-			 bool *seen_pool, struct vctl_err *err)
+			 bool *seen_pool, bool *seen_rsdtab, struct vctl_err *err)
 {
 	bool ok = true;
 	switch (type) {
@@ -224,6 +280,64 @@ static int decode_record(struct vctl_mld *m, uint16_t type, struct vctl_rcur *r,
 		ok = ok && nul && !*nul;
 		break;
 	}
+	case VCTL_REC_VOLUME: {
+		void *p = grow(m->vols, m->nvol, sizeof(*m->vols));
+		if (!p)
+			return vctl_errf(err, -ENOMEM, "MLD: out of memory");
+		m->vols = p;
+		struct vctl_mld_volume *v = &m->vols[m->nvol++];
+		memset(v, 0, sizeof(*v));
+		v->id = vctl_r64(r);
+		v->size = vctl_r64(r);
+		v->created = vctl_r64(r);
+		v->origin = vctl_r64(r);
+		v->raid = vctl_r32(r);
+		v->width = vctl_r32(r);
+		v->stripe = vctl_r32(r);
+		v->flags = vctl_r32(r);
+		v->nl2 = vctl_r32(r);
+		ok = vctl_r32(r) == 0;
+		ok = vctl_rstr(r, v->name, VCTL_NAME_MAX) && ok;
+		if (r->len - r->off != pad8(REC_HDR + VOL_BASE + 8 * (size_t)v->nl2) - REC_HDR -
+						VOL_BASE)
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "MLD: volume record length disagrees with its %u L2MAP blocks",
+					 v->nl2);
+		v->l2 = read_addrs(r, v->nl2);
+		if (!v->l2)
+			return vctl_errf(err, -ENOMEM, "MLD: out of memory");
+		break;
+	}
+	case VCTL_REC_META: {
+		void *p = grow(m->meta, m->nmeta, sizeof(*m->meta));
+		if (!p)
+			return vctl_errf(err, -ENOMEM, "MLD: out of memory");
+		m->meta = p;
+		struct vctl_mld_meta *e = &m->meta[m->nmeta++];
+		memset(e, 0, sizeof(*e));
+		e->index = vctl_r32(r);
+		e->ncopies = vctl_r32(r);
+		for (uint32_t k = 0; k < VCTL_META_MAX_COPIES; k++) {
+			e->disk[k] = vctl_r32(r);
+			e->pseg[k] = vctl_r32(r);
+		}
+		break;
+	}
+	case VCTL_REC_RSDTAB:
+		if (*seen_rsdtab)
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: two RSD table records");
+		*seen_rsdtab = true;
+		m->rsd_blocks = vctl_r32(r);
+		m->ndirs = vctl_r32(r);
+		if (r->len - r->off != pad8(REC_HDR + RSDTAB_BASE + 8 * (size_t)m->ndirs) -
+					       REC_HDR - RSDTAB_BASE)
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "MLD: RSD table record length disagrees with its %u directory blocks",
+					 m->ndirs);
+		m->dirs = read_addrs(r, m->ndirs);
+		if (!m->dirs)
+			return vctl_errf(err, -ENOMEM, "MLD: out of memory");
+		break;
 	default:
 		return vctl_errf(err, -VCTL_E_VERSION,
 				 "MLD: unknown record type %u (written by a newer vctl?)",
@@ -247,8 +361,10 @@ static size_t body_size(uint16_t type)
 		return ENCL_BODY;
 	case VCTL_REC_DISK:
 		return DISK_BODY;
+	case VCTL_REC_META:
+		return META_BODY;
 	}
-	return 0;
+	return 0; /* variable length: checked by the record's decoder */
 }
 
 int vctl_mld_decode(const uint8_t *buf, size_t len, unsigned flags, struct vctl_mld *m,
@@ -285,7 +401,7 @@ int vctl_mld_decode(const uint8_t *buf, size_t len, unsigned flags, struct vctl_
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: impossible record count %u",
 				 m->nrecords);
 
-	bool seen_pool = false;
+	bool seen_pool = false, seen_rsdtab = false;
 	size_t off = VCTL_MLD_HEADER_SIZE;
 	for (uint32_t i = 0; i < m->nrecords; i++) {
 		if (total - off < REC_HDR)
@@ -308,7 +424,10 @@ int vctl_mld_decode(const uint8_t *buf, size_t len, unsigned flags, struct vctl_
 			return vctl_errf(err, -VCTL_E_CORRUPT,
 					 "MLD: the first record is not the pool record");
 		struct vctl_rcur rc = {.buf = buf + off + REC_HDR, .len = rlen - REC_HDR};
-		r = decode_record(m, type, &rc, &seen_pool, err);
+		if (!want && (type == VCTL_REC_VOLUME || type == VCTL_REC_RSDTAB) &&
+		    rlen < REC_HDR + (type == VCTL_REC_VOLUME ? VOL_BASE : RSDTAB_BASE))
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: record %u is truncated", i);
+		r = decode_record(m, type, &rc, &seen_pool, &seen_rsdtab, err);
 		if (r < 0)
 			return r;
 		off += rlen;
@@ -324,6 +443,177 @@ int vctl_mld_decode(const uint8_t *buf, size_t len, unsigned flags, struct vctl_
 	return vctl_mld_validate(m, err);
 }
 
+/* Duplicate detection by sorting, so a hostile MLD with millions of
+ * records costs n log n, not n^2. */
+struct key {
+	uint64_t k;
+	const char *s;
+	uint32_t at;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+	if (x->s || y->s)
+		return strcmp(x->s, y->s);
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* Returns the position of a duplicate, or -1; -2 if out of memory. */
+static long find_dup(struct key *keys, uint32_t n)
+{
+	if (n < 2)
+		return -1;
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	for (uint32_t i = 1; i < n; i++)
+		if (!cmp_key(&keys[i - 1], &keys[i]))
+			return keys[i].at;
+	return -1;
+}
+
+static int dup_check(uint32_t n, size_t elem, const void *arr, size_t off, bool is_str,
+		     long *dup)
+{
+	struct key *keys = calloc(n ? n : 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		const char *p = (const char *)arr + i * elem + off;
+		keys[i].at = i;
+		if (is_str)
+			keys[i].s = p;
+		else
+			memcpy(&keys[i].k, p, sizeof(uint64_t));
+	}
+	*dup = find_dup(keys, n);
+	free(keys);
+	return 0;
+}
+
+#define DUP(n, arr, field, is_str, dup)                                                  \
+	dup_check((n), sizeof(*(arr)), (arr), offsetof(__typeof__(*(arr)), field), (is_str), (dup))
+
+uint64_t vctl_lmap_span(const struct vctl_geom *g)
+{
+	return (uint64_t)g->lmap_entries * g->rseg_size;
+}
+
+uint32_t vctl_volume_lmaps(const struct vctl_geom *g, uint64_t size)
+{
+	uint64_t span = vctl_lmap_span(g);
+	return (uint32_t)((size + span - 1) / span);
+}
+
+uint32_t vctl_volume_l2_blocks(const struct vctl_geom *g, uint64_t size)
+{
+	uint32_t per = vctl_mblock_addrs(g);
+	return (vctl_volume_lmaps(g, size) + per - 1) / per;
+}
+
+uint64_t vctl_max_volume_size(const struct vctl_geom *g)
+{
+	return vctl_lmap_span(g) * VCTL_MAX_LMAPS_PER_VOLUME;
+}
+
+uint32_t vctl_meta_blocks_per_extent(const struct vctl_geom *g)
+{
+	return g->pseg_size / g->mblock_size;
+}
+
+static int validate_volumes(const struct vctl_mld *m, struct vctl_err *err)
+{
+	const struct vctl_geom *g = &m->pool.geom;
+	for (uint32_t i = 0; i < m->nvol; i++) {
+		const struct vctl_mld_volume *v = &m->vols[i];
+		if (!vctl_name_valid(v->name))
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: volume %llu has a bad name",
+					 (unsigned long long)v->id);
+		if (v->id == 0 || v->id >= m->pool.next_id)
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "MLD: volume %s has id %llu, not below next_id %llu", v->name,
+					 (unsigned long long)v->id,
+					 (unsigned long long)m->pool.next_id);
+		if (v->size == 0 || v->size % VCTL_SECTOR || v->size > vctl_max_volume_size(g))
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: volume %s has size %llu",
+					 v->name, (unsigned long long)v->size);
+		struct vctl_rsd_layout l = {.raid = (uint8_t)v->raid, .width = (uint8_t)v->width,
+					    .stripe = v->stripe};
+		struct vctl_err le;
+		if (v->raid > 255 || v->width > 255 || vctl_layout_check(&l, g, &le) < 0)
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: volume %s: %s", v->name,
+					 v->raid > 255 || v->width > 255 ? "bad layout" : le.msg);
+		if (v->flags & ~VCTL_VOL_FLAGS_KNOWN)
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: volume %s has unknown flags %#x",
+					 v->name, v->flags);
+		if (v->nl2 != vctl_volume_l2_blocks(g, v->size))
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "MLD: volume %s has %u L2MAP blocks, its size needs %u",
+					 v->name, v->nl2, vctl_volume_l2_blocks(g, v->size));
+		if (v->origin && (v->origin >= m->pool.next_id || v->origin == v->id))
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: volume %s has a bad origin",
+					 v->name);
+	}
+	long dup;
+	if (DUP(m->nvol, m->vols, id, false, &dup) < 0 ||
+	    (dup < 0 && DUP(m->nvol, m->vols, name, true, &dup) < 0))
+		return vctl_errf(err, -ENOMEM, "out of memory");
+	if (dup >= 0)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: volume %s (id %llu) appears twice",
+				 m->vols[dup].name, (unsigned long long)m->vols[dup].id);
+	return 0;
+}
+
+static int validate_meta(const struct vctl_mld *m, struct vctl_err *err)
+{
+	for (uint32_t i = 0; i < m->nmeta; i++) {
+		const struct vctl_mld_meta *e = &m->meta[i];
+		if (e->ncopies == 0 || e->ncopies > VCTL_META_MAX_COPIES)
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "MLD: metadata extent %u has %u copies", e->index,
+					 e->ncopies);
+		if (e->index >= m->nmeta)
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "MLD: metadata extent %u of %u", e->index, m->nmeta);
+		for (uint32_t k = 0; k < VCTL_META_MAX_COPIES; k++) {
+			if (k >= e->ncopies) {
+				if (e->disk[k] || e->pseg[k])
+					return vctl_errf(err, -VCTL_E_CORRUPT,
+							 "MLD: metadata extent %u: unused copy set",
+							 e->index);
+				continue;
+			}
+			const struct vctl_mld_disk *d = vctl_mld_disk_by_index(m, e->disk[k]);
+			if (!d || e->pseg[k] >= d->pseg_count)
+				return vctl_errf(err, -VCTL_E_CORRUPT,
+						 "MLD: metadata extent %u: copy %u is not on a PSEG of the pool",
+						 e->index, k);
+			for (uint32_t j = 0; j < k; j++)
+				if (e->disk[j] == e->disk[k])
+					return vctl_errf(err, -VCTL_E_CORRUPT,
+							 "MLD: metadata extent %u: two copies on disk %u",
+							 e->index, e->disk[k]);
+		}
+	}
+	/* Indices are 0 .. nmeta-1, each once. */
+	uint8_t *seen = calloc(m->nmeta ? m->nmeta : 1, 1);
+	if (!seen)
+		return vctl_errf(err, -ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < m->nmeta; i++) {
+		if (seen[m->meta[i].index]++) {
+			free(seen);
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: metadata extent %u appears twice",
+					 m->meta[i].index);
+		}
+	}
+	free(seen);
+	uint32_t per = vctl_mblock_addrs(&m->pool.geom);
+	if (m->ndirs != (m->rsd_blocks + per - 1) / per)
+		return vctl_errf(err, -VCTL_E_CORRUPT,
+				 "MLD: %u RSD directory blocks for %u RSD blocks", m->ndirs,
+				 m->rsd_blocks);
+	return 0;
+}
+
 int vctl_mld_validate(const struct vctl_mld *m, struct vctl_err *err)
 {
 	struct vctl_err gerr;
@@ -333,6 +623,8 @@ int vctl_mld_validate(const struct vctl_mld *m, struct vctl_err *err)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: zero pool UUID");
 	if (m->ndisks == 0 || m->ndisks > VCTL_MAX_DISKS)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: %u disks", m->ndisks);
+	if (m->nencl > VCTL_MAX_DISKS)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: %u enclosures", m->nencl);
 	if (m->pool.quorum_target == 0 || m->pool.quorum_target > m->ndisks)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: quorum target %u of %u disks",
 				 m->pool.quorum_target, m->ndisks);
@@ -373,7 +665,8 @@ int vctl_mld_validate(const struct vctl_mld *m, struct vctl_err *err)
 			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: disk %u has a zero UUID",
 					 d->index);
 		uint64_t fit = vctl_geom_psegs(&m->pool.geom, d->size);
-		if (d->pseg_count == 0 || d->pseg_count > fit)
+		if (d->pseg_count == 0 || d->pseg_count > fit ||
+		    d->pseg_count > VCTL_MAX_PSEGS_PER_DISK)
 			return vctl_errf(err, -VCTL_E_CORRUPT,
 					 "MLD: disk %u: %llu PSEGs do not fit %llu bytes",
 					 d->index, (unsigned long long)d->pseg_count,
@@ -392,39 +685,77 @@ int vctl_mld_validate(const struct vctl_mld *m, struct vctl_err *err)
 	}
 	if (quorum == 0)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: no quorum disk");
-	return 0;
+	int r = validate_volumes(m, err);
+	if (r == 0)
+		r = validate_meta(m, err);
+	return r;
 }
 
 void vctl_mld_free(struct vctl_mld *m)
 {
+	for (uint32_t i = 0; i < m->nvol; i++)
+		free(m->vols[i].l2);
 	free(m->encl);
 	free(m->disks);
+	free(m->vols);
+	free(m->meta);
+	free(m->dirs);
 	m->encl = NULL;
 	m->disks = NULL;
-	m->nencl = m->ndisks = 0;
+	m->vols = NULL;
+	m->meta = NULL;
+	m->dirs = NULL;
+	m->nencl = m->ndisks = m->nvol = m->nmeta = m->ndirs = 0;
+}
+
+static void *dup_array(const void *src, size_t n, size_t elem, bool *fail)
+{
+	if (!n)
+		return NULL;
+	void *p = malloc(n * elem);
+	if (!p) {
+		*fail = true;
+		return NULL;
+	}
+	memcpy(p, src, n * elem);
+	return p;
 }
 
 int vctl_mld_dup(const struct vctl_mld *src, struct vctl_mld *dst)
 {
+	bool fail = false;
 	*dst = *src;
-	dst->encl = NULL;
-	dst->disks = NULL;
-	if (src->nencl) {
-		dst->encl = malloc(src->nencl * sizeof(*dst->encl));
-		if (!dst->encl)
-			goto fail;
-		memcpy(dst->encl, src->encl, src->nencl * sizeof(*dst->encl));
-	}
-	if (src->ndisks) {
-		dst->disks = malloc(src->ndisks * sizeof(*dst->disks));
-		if (!dst->disks)
-			goto fail;
-		memcpy(dst->disks, src->disks, src->ndisks * sizeof(*dst->disks));
+	dst->encl = dup_array(src->encl, src->nencl, sizeof(*src->encl), &fail);
+	dst->disks = dup_array(src->disks, src->ndisks, sizeof(*src->disks), &fail);
+	dst->meta = dup_array(src->meta, src->nmeta, sizeof(*src->meta), &fail);
+	dst->dirs = dup_array(src->dirs, src->ndirs, sizeof(*src->dirs), &fail);
+	dst->vols = dup_array(src->vols, src->nvol, sizeof(*src->vols), &fail);
+	for (uint32_t i = 0; dst->vols && i < src->nvol; i++)
+		dst->vols[i].l2 = dup_array(src->vols[i].l2, src->vols[i].nl2,
+					    sizeof(*src->vols[i].l2), &fail);
+	if (fail) {
+		if (!dst->vols)
+			dst->nvol = 0;
+		vctl_mld_free(dst);
+		return -ENOMEM;
 	}
 	return 0;
-fail:
-	vctl_mld_free(dst);
-	return -ENOMEM;
+}
+
+struct vctl_mld_volume *vctl_mld_volume_by_name(const struct vctl_mld *m, const char *name)
+{
+	for (uint32_t i = 0; i < m->nvol; i++)
+		if (!strcmp(m->vols[i].name, name))
+			return &m->vols[i];
+	return NULL;
+}
+
+struct vctl_mld_volume *vctl_mld_volume_by_id(const struct vctl_mld *m, uint64_t id)
+{
+	for (uint32_t i = 0; i < m->nvol; i++)
+		if (m->vols[i].id == id)
+			return &m->vols[i];
+	return NULL;
 }
 
 const struct vctl_mld_encl *vctl_mld_encl_by_id(const struct vctl_mld *m, uint32_t id)

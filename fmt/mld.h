@@ -22,6 +22,9 @@ enum vctl_rec_type {
 	VCTL_REC_POOL = 1,
 	VCTL_REC_ENCLOSURE = 2,
 	VCTL_REC_DISK = 3,
+	VCTL_REC_VOLUME = 4,
+	VCTL_REC_META = 5,
+	VCTL_REC_RSDTAB = 6,
 };
 
 /* Persistent disk states. "missing" is not stored: it is what the open
@@ -61,6 +64,35 @@ struct vctl_mld_disk {
 	char name[VCTL_DISK_NAME_MAX + 1]; /* file name in the pool directory (a hint) */
 };
 
+/* Volume flags. */
+#define VCTL_VOL_THICK 0x1u /* every RStore allocated at create and grow */
+#define VCTL_VOL_FLAGS_KNOWN VCTL_VOL_THICK
+
+/* The largest volume: 65536 LMAPs (128 TiB with the default geometry),
+ * which keeps the in-memory L2MAP within 256 KiB. */
+#define VCTL_MAX_LMAPS_PER_VOLUME 65536u
+
+struct vctl_mld_volume {
+	uint64_t id;
+	uint64_t size;    /* bytes, a multiple of 512 */
+	uint64_t created; /* Unix seconds */
+	uint64_t origin;  /* id of the volume it was taken from, 0 = none */
+	uint32_t raid, width, stripe, flags;
+	char name[VCTL_NAME_MAX + 1];
+	uint32_t nl2;     /* L2MAP blocks: ceil(LMAPs / addresses per block) */
+	uint64_t *l2;     /* their addresses (0 = none yet) */
+};
+
+/* An extent of the metadata space: one PSEG, mirrored on `ncopies` disks.
+ * Extent i holds metadata blocks i * (pseg_size / mblock_size) onwards. */
+#define VCTL_META_MAX_COPIES 3u
+struct vctl_mld_meta {
+	uint32_t index;
+	uint32_t ncopies;
+	uint32_t disk[VCTL_META_MAX_COPIES];
+	uint32_t pseg[VCTL_META_MAX_COPIES];
+};
+
 struct vctl_mld {
 	/* header */
 	uint16_t version;
@@ -73,6 +105,15 @@ struct vctl_mld {
 	struct vctl_mld_encl *encl;
 	uint32_t ndisks;
 	struct vctl_mld_disk *disks;
+	uint32_t nvol;
+	struct vctl_mld_volume *vols;
+	uint32_t nmeta;
+	struct vctl_mld_meta *meta;
+	/* The RSD table: rsd_blocks RSD blocks, found through ndirs directory
+	 * blocks. */
+	uint32_t rsd_blocks;
+	uint32_t ndirs;
+	uint64_t *dirs;
 	/* filled by decode */
 	uint64_t payload_len;
 	uint32_t nrecords;
@@ -103,6 +144,16 @@ const struct vctl_mld_encl *vctl_mld_encl_by_id(const struct vctl_mld *m, uint32
 const struct vctl_mld_encl *vctl_mld_encl_by_name(const struct vctl_mld *m,
 						  const char *name);
 struct vctl_mld_disk *vctl_mld_disk_by_index(const struct vctl_mld *m, uint32_t index);
+struct vctl_mld_volume *vctl_mld_volume_by_name(const struct vctl_mld *m, const char *name);
+struct vctl_mld_volume *vctl_mld_volume_by_id(const struct vctl_mld *m, uint64_t id);
+
+/* Geometry-derived sizes of a volume's maps. */
+uint64_t vctl_lmap_span(const struct vctl_geom *g); /* bytes one LMAP covers */
+uint32_t vctl_volume_lmaps(const struct vctl_geom *g, uint64_t size);
+uint32_t vctl_volume_l2_blocks(const struct vctl_geom *g, uint64_t size);
+uint64_t vctl_max_volume_size(const struct vctl_geom *g);
+/* Blocks per metadata extent. */
+uint32_t vctl_meta_blocks_per_extent(const struct vctl_geom *g);
 
 const char *vctl_disk_state_name(uint32_t state);
 

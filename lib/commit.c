@@ -4,6 +4,7 @@
 
 #include "io.h"
 #include "label_io.h"
+#include "load.h"
 #include "pool.h"
 
 static bool can_hold_copy(const struct vctl_pool *p, const struct vctl_mld_disk *d)
@@ -163,15 +164,23 @@ int vctl_pool_commit(struct vctl_pool *p, struct vctl_err *err)
 	if (p->broken)
 		return vctl_errf(err, -EIO,
 				 "an earlier commit failed; reopen the pool before changing it");
+	/* Maps first: their blocks are new, so writing them changes nothing
+	 * until the MLD generation below makes them current. */
+	int r = vctl_state_sync(p, err);
+	if (r < 0) {
+		p->broken = true;
+		return r;
+	}
 	uint32_t have = drop_lost_copies(p);
 	struct vctl_mld_disk *fresh = have < p->mld.pool.quorum_target ? pick_new_copy(p) : NULL;
 	if (have == 0 && !fresh)
 		return vctl_errf(err, -EIO, "no present, writable disk can hold the MLD");
 	if (fresh)
 		fresh->flags |= VCTL_DISK_F_QUORUM;
-	int r = commit_generation(p, fresh, err);
+	r = commit_generation(p, fresh, err);
 	if (r < 0)
 		return r;
+	vctl_state_commit_done(p);
 	/* One new copy per generation (see commit_generation); the caller's
 	 * change is already durable, so these only restore redundancy. */
 	while (fresh && ++have < p->mld.pool.quorum_target && (fresh = pick_new_copy(p))) {

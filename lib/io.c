@@ -1,7 +1,14 @@
 #include "io.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <pthread.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -48,6 +55,13 @@ static void fault_setup(void)
 	fault.count_file = getenv("VCTL_FAULT_COUNT");
 	if (fault.count_file && *fault.count_file)
 		atexit(write_count);
+}
+
+/* Set up at start, so that a command that writes nothing still leaves its
+ * count (0) for the crash-sweep driver. */
+__attribute__((constructor)) static void fault_init(void)
+{
+	pthread_once(&fault_once, fault_setup);
 }
 
 /* Counts one write or flush and says whether it must fail. */
@@ -128,6 +142,93 @@ int vctl_io_flush(int fd)
 		if (errno == EINVAL || errno == EROFS)
 			return 0;
 		return -errno;
+	}
+	return 0;
+}
+
+int vctl_io_zero(int fd, uint64_t off, uint64_t len)
+{
+	int r = fault_point();
+	if (r < 0)
+		return r;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode) &&
+	    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) == 0)
+		return 0;
+	if (S_ISBLK(st.st_mode)) {
+		uint64_t range[2] = {off, len};
+		if (ioctl(fd, BLKZEROOUT, range) == 0)
+			return 0;
+	}
+	static const char zeros[65536];
+	while (len > 0) {
+		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+		ssize_t w = pwrite(fd, zeros, n, (off_t)off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += (uint64_t)w;
+		len -= (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Advances an iovec array past `done` bytes. */
+static int iov_advance(struct iovec **iov, int *n, size_t done)
+{
+	while (*n > 0 && done >= (*iov)->iov_len) {
+		done -= (*iov)->iov_len;
+		(*iov)++;
+		(*n)--;
+	}
+	if (*n > 0) {
+		(*iov)->iov_base = (char *)(*iov)->iov_base + done;
+		(*iov)->iov_len -= done;
+	}
+	return *n;
+}
+
+int vctl_io_preadv(int fd, struct iovec *iov, int n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t got = preadv(fd, iov, n > IOV_MAX ? IOV_MAX : n, (off_t)off);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (got == 0) {
+			/* past the end of a file: reads as zeros */
+			for (int i = 0; i < n; i++)
+				memset(iov[i].iov_base, 0, iov[i].iov_len);
+			return 0;
+		}
+		off += (uint64_t)got;
+		iov_advance(&iov, &n, (size_t)got);
+	}
+	return 0;
+}
+
+int vctl_io_pwritev(int fd, struct iovec *iov, int n, uint64_t off)
+{
+	int r = fault_point();
+	if (r < 0)
+		return r;
+	while (n > 0) {
+		ssize_t put = pwritev(fd, iov, n > IOV_MAX ? IOV_MAX : n, (off_t)off);
+		if (put < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (put == 0)
+			return -EIO;
+		off += (uint64_t)put;
+		iov_advance(&iov, &n, (size_t)put);
 	}
 	return 0;
 }

@@ -17,8 +17,15 @@
 long long vctl_io_pread(int fd, void *buf, size_t len, uint64_t off);
 /* Full write; 0 or -errno. */
 int vctl_io_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+struct iovec;
+/* Vectored full read / write (the iovec array may be modified). */
+int vctl_io_preadv(int fd, struct iovec *iov, int n, uint64_t off);
+int vctl_io_pwritev(int fd, struct iovec *iov, int n, uint64_t off);
 /* fdatasync; 0 or -errno. */
 int vctl_io_flush(int fd);
+/* Makes [off, off+len) read as zeros: a hole punched in an image file,
+ * BLKZEROOUT on a block device, else written zeros. One fault point. */
+int vctl_io_zero(int fd, uint64_t off, uint64_t len);
 
 /* Writes+flushes done so far by this process. */
 uint64_t vctl_io_ops(void);

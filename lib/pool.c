@@ -13,6 +13,8 @@
 
 #include "fmt/bytes.h"
 #include "io.h"
+#include "load.h"
+#include "state.h"
 
 static char *join(const char *dir, const char *name)
 {
@@ -351,6 +353,18 @@ int vctl_pool_open(const char *dir, unsigned flags, struct vctl_pool **out,
 			vctl_pool_close(p);
 			return vctl_errf(err, -ENOMEM, "out of memory");
 		}
+		struct vctl_err lerr = {0};
+		r = vctl_state_load(p, &lerr);
+		if (r < 0) {
+			/* A forensic open goes on without maps, and says why. */
+			if (!(flags & VCTL_OPEN_FORENSIC)) {
+				vctl_errf(err, r, "%s", lerr.msg);
+				vctl_pool_close(p);
+				return r;
+			}
+			snprintf(p->load_error, sizeof(p->load_error), "%s", lerr.msg);
+			vctl_state_free(p);
+		}
 	}
 	*out = p;
 	return 0;
@@ -360,6 +374,7 @@ void vctl_pool_close(struct vctl_pool *p)
 {
 	if (!p)
 		return;
+	vctl_state_free(p);
 	for (uint32_t i = 0; i < p->nmembers; i++)
 		vctl_member_free(&p->members[i]);
 	free(p->members);
@@ -404,9 +419,9 @@ uint32_t vctl_pool_missing(const struct vctl_pool *p)
 
 uint64_t vctl_pool_disk_used(const struct vctl_pool *p, uint32_t index)
 {
-	(void)p;
-	(void)index;
-	return 0; /* no PSEG is allocated before volumes exist */
+	if (!p->st || index >= VCTL_MAX_DISKS)
+		return 0;
+	return p->st->npused[index] * p->mld.pool.geom.pseg_size;
 }
 
 uint64_t vctl_pool_free_bytes(const struct vctl_pool *p)

@@ -44,6 +44,8 @@ struct vctl_member {
 #define VCTL_OPEN_FORENSIC 0x2u /* succeed without a valid MLD (dump, check) */
 #define VCTL_OPEN_NOLOCK 0x4u   /* the caller already holds the lock */
 
+struct vctl_state;
+
 struct vctl_pool {
 	char *dir;
 	unsigned flags;
@@ -56,6 +58,8 @@ struct vctl_pool {
 	struct vctl_member *by_index[VCTL_MAX_DISKS];
 	bool broken;        /* a commit failed half-way: reopen before writing */
 	uint8_t *slotbuf;   /* one MLD slot of scratch space */
+	struct vctl_state *st; /* maps, RSDs, space (lib/state.h) */
+	char load_error[512]; /* forensic open: why the maps could not be loaded */
 };
 
 int vctl_pool_open(const char *dir, unsigned flags, struct vctl_pool **out,
@@ -68,6 +72,8 @@ void vctl_pool_close(struct vctl_pool *p);
  * missing. On failure the on-disk state is the old or the new generation,
  * and the pool is marked broken. */
 int vctl_pool_commit(struct vctl_pool *p, struct vctl_err *err);
+/* fdatasync on every present member. */
+int vctl_pool_flush(struct vctl_pool *p, struct vctl_err *err);
 
 /* Convenience for callers. */
 struct vctl_mld_disk *vctl_pool_disk(struct vctl_pool *p, uint32_t index);

@@ -1,0 +1,198 @@
+/* PSEG usage and allocation. Usage is not stored anywhere: it is what the
+ * RSDs and the metadata extents reference, rebuilt at every open, so a
+ * PSEG can never leak across a crash. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io.h"
+#include "state.h"
+
+bool vctl_disk_usable(const struct vctl_pool *p, uint32_t disk)
+{
+	const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, disk);
+	const struct vctl_member *m = disk < VCTL_MAX_DISKS ? p->by_index[disk] : NULL;
+	return d && d->state == VCTL_DISK_ACTIVE && m && m->writable;
+}
+
+int vctl_space_init(struct vctl_pool *p, struct vctl_err *err)
+{
+	struct vctl_state *st = p->st;
+	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
+		const struct vctl_mld_disk *d = &p->mld.disks[i];
+		st->pused[d->index] = calloc((d->pseg_count + 7) / 8 + 1, 1);
+		if (!st->pused[d->index])
+			return vctl_errf(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int vctl_space_claim(struct vctl_pool *p, uint32_t disk, uint32_t pseg, const char *what,
+		     struct vctl_err *err)
+{
+	struct vctl_state *st = p->st;
+	const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, disk);
+	if (!d || pseg >= d->pseg_count)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "%s uses PSEG %u of disk %u, which does not exist",
+				 what, pseg, disk);
+	if (bit_get(st->pused[disk], pseg))
+		return vctl_errf(err, -VCTL_E_CORRUPT, "%s uses PSEG %u of disk %u, which is used twice",
+				 what, pseg, disk);
+	bit_set(st->pused[disk], pseg);
+	st->npused[disk]++;
+	return 0;
+}
+
+void vctl_space_release(struct vctl_pool *p, uint32_t member)
+{
+	struct vctl_state *st = p->st;
+	if (st->npfree == st->pfree_cap) {
+		uint32_t cap = st->pfree_cap ? 2 * st->pfree_cap : 64;
+		uint32_t *np = realloc(st->pfree_pending, cap * sizeof(*np));
+		if (!np)
+			return; /* the PSEG stays in use until the next open: a leak of space, not data */
+		st->pfree_pending = np;
+		st->pfree_cap = cap;
+	}
+	st->pfree_pending[st->npfree++] = member;
+}
+
+/* A PSEG freed by a transaction becomes allocatable only once the commit
+ * that stops referencing it is durable: reusing it sooner could overwrite
+ * data the old state, which a crash returns to, still points at. */
+void vctl_space_commit_done(struct vctl_pool *p)
+{
+	struct vctl_state *st = p->st;
+	for (uint32_t i = 0; i < st->npfree; i++) {
+		uint32_t disk = vctl_member_disk(st->pfree_pending[i]);
+		uint32_t pseg = vctl_member_pseg(st->pfree_pending[i]);
+		if (st->pused[disk] && bit_get(st->pused[disk], pseg)) {
+			bit_clr(st->pused[disk], pseg);
+			st->npused[disk]--;
+		}
+	}
+	st->npfree = 0;
+}
+
+uint64_t vctl_space_free_psegs(const struct vctl_pool *p, uint32_t disk)
+{
+	const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, disk);
+	if (!d || !p->st)
+		return 0;
+	return d->pseg_count - p->st->npused[disk];
+}
+
+static uint32_t find_free_pseg(const struct vctl_pool *p, uint32_t disk)
+{
+	const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, disk);
+	const uint8_t *b = p->st->pused[disk];
+	for (uint32_t i = 0; i < d->pseg_count; i++) {
+		if (b[i >> 3] == 0xff) {
+			i |= 7;
+			continue;
+		}
+		if (!bit_get(b, i))
+			return i;
+	}
+	return UINT32_MAX;
+}
+
+struct cand {
+	uint32_t disk, encl;
+	uint64_t used, cap;
+};
+
+/* Least used fraction first; ties to the lower index. */
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	unsigned __int128 l = (unsigned __int128)x->used * y->cap;
+	unsigned __int128 r = (unsigned __int128)y->used * x->cap;
+	if (l != r)
+		return l < r ? -1 : 1;
+	return x->disk < y->disk ? -1 : x->disk > y->disk;
+}
+
+int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
+		     uint32_t *members, struct vctl_err *err)
+{
+	struct cand c[VCTL_MAX_DISKS];
+	unsigned nc = 0, usable = 0;
+	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
+		const struct vctl_mld_disk *d = &p->mld.disks[i];
+		if (!vctl_disk_usable(p, d->index))
+			continue;
+		usable++;
+		if (vctl_space_free_psegs(p, d->index) == 0)
+			continue;
+		c[nc++] = (struct cand){d->index, d->encl, p->st->npused[d->index], d->pseg_count};
+	}
+	if (usable < n)
+		return vctl_errf(err, -VCTL_E_REFUSED,
+				 "an RStore of this layout needs %u disks; the pool has %u usable",
+				 n, usable);
+	if (nc < n)
+		return vctl_errf(err, -ENOSPC,
+				 "out of space: an RStore needs a free PSEG on %u disks, %u have one",
+				 n, nc);
+	qsort(c, nc, sizeof(*c), cmp_cand);
+	/* The least used disks. For mirrors, each pair's second half comes
+	 * from another enclosure than the first when one has room; with
+	 * SPREAD_ALL every member avoids the enclosures already chosen. */
+	struct cand pick[VCTL_RSD_MAX_MEMBERS];
+	bool taken[VCTL_MAX_DISKS] = {false};
+	for (unsigned i = 0; i < n; i++) {
+		int best = -1;
+		for (unsigned j = 0; j < nc; j++) {
+			if (taken[j])
+				continue;
+			if (best < 0)
+				best = (int)j;
+			bool clash = false;
+			if (spread == VCTL_SPREAD_PAIRS && (i & 1))
+				clash = c[j].encl == pick[i - 1].encl;
+			for (unsigned k = 0; spread == VCTL_SPREAD_ALL && k < i; k++)
+				clash = clash || c[j].encl == pick[k].encl;
+			if (!clash) {
+				best = (int)j;
+				break;
+			}
+		}
+		taken[best] = true;
+		pick[i] = c[best];
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t pseg = find_free_pseg(p, pick[i].disk);
+		if (pseg == UINT32_MAX) {
+			for (unsigned k = 0; k < i; k++) {
+				uint32_t dk = vctl_member_disk(members[k]);
+				bit_clr(p->st->pused[dk], vctl_member_pseg(members[k]));
+				p->st->npused[dk]--;
+			}
+			return vctl_errf(err, -VCTL_E_INTERNAL, "disk %u has no free PSEG after all",
+					 pick[i].disk);
+		}
+		bit_set(p->st->pused[pick[i].disk], pseg);
+		p->st->npused[pick[i].disk]++;
+		members[i] = vctl_member(pick[i].disk, pseg);
+	}
+	return 0;
+}
+
+int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
+		    struct vctl_err *err)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t disk = vctl_member_disk(members[i]);
+		struct vctl_member *m = p->by_index[disk];
+		if (!m)
+			continue; /* a missing disk: its PSEG is rebuilt, not read */
+		uint64_t off = g->quorum_size + (uint64_t)vctl_member_pseg(members[i]) * g->pseg_size;
+		int r = vctl_io_zero(m->fd, off, g->pseg_size);
+		if (r < 0)
+			return vctl_errf(err, r, "%s: zeroing a new PSEG: %s", m->name, strerror(-r));
+	}
+	p->st->data_dirty = true;
+	return 0;
+}

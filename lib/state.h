@@ -1,0 +1,163 @@
+/* The in-memory state of an open pool beyond the MLD: the RSD table, each
+ * volume's map, the metadata space and PSEG usage. Internal to lib/. */
+#ifndef VCTL_LIB_STATE_H
+#define VCTL_LIB_STATE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fmt/mblock.h"
+#include "fmt/mld.h"
+#include "pool.h"
+
+/* One RStore descriptor. Members are vctl_member()-packed. */
+struct vctl_rsd {
+	uint8_t raid, width, nmembers, rss;
+	uint32_t stripe;
+	uint32_t refs; /* LMAP entries of all volumes that point here */
+	uint32_t m[];
+};
+
+/* LMAP entries live in chunks allocated on demand, so a thin volume costs
+ * memory in proportion to what is written, not to its size. */
+#define VCTL_CHUNK 256u
+
+struct vctl_lmap {
+	uint64_t addr; /* metadata block holding it; 0 = not yet written */
+	bool dirty;
+	uint32_t used; /* nonzero entries */
+	uint32_t *chunk[]; /* lmap_entries / VCTL_CHUNK (rounded up) */
+};
+
+struct vctl_vmap {
+	uint64_t vol_id;
+	uint32_t nlmaps;
+	uint32_t *l2;    /* [nlmaps]: 1 + index into lmaps, 0 = none */
+	uint32_t nlm;    /* LMAP objects allocated */
+	struct vctl_lmap **lmaps;
+	bool l2_dirty;   /* an LMAP address changed: the L2 blocks must be rewritten */
+};
+
+struct vctl_state {
+	/* RSD table, by id; NULL = free id */
+	struct vctl_rsd **rsd;
+	uint32_t nrsd;           /* table length (ids 0 .. nrsd-1) */
+	uint32_t rsd_free_hint;
+	uint64_t *rsd_block_addr; /* per RSD block of the table */
+	uint8_t *rsd_block_dirty;
+	uint32_t nrsd_blocks, rsd_blocks_cap;
+	bool dirs_dirty;
+
+	/* maps, in the order of mld.vols */
+	struct vctl_vmap **vmaps;
+	uint32_t nvmaps;
+
+	/* metadata space: one bit per block, set = in use by the last commit or
+	 * by this one */
+	uint8_t *mused;
+	uint64_t nmblocks;
+	uint64_t *mfree_pending; /* freed by this transaction: free after commit */
+	uint32_t nmfree, mfree_cap;
+	uint64_t mhint;
+
+	/* PSEG usage per disk index */
+	uint8_t *pused[VCTL_MAX_DISKS];
+	uint64_t npused[VCTL_MAX_DISKS];
+	uint32_t *pfree_pending; /* packed members freed by this transaction */
+	uint32_t npfree, pfree_cap;
+
+	bool data_dirty;         /* data written since the last flush */
+	bool meta_dirty;         /* metadata blocks written since the last flush */
+	/* RAID5 rows under read-modify-write, hashed */
+#define VCTL_STRIPE_LOCKS 256
+	pthread_mutex_t stripe_lock[VCTL_STRIPE_LOCKS];
+	uint8_t *mbuf;           /* scratch: one metadata block */
+};
+
+static inline bool bit_get(const uint8_t *b, uint64_t i)
+{
+	return b[i >> 3] & (1u << (i & 7));
+}
+static inline void bit_set(uint8_t *b, uint64_t i)
+{
+	b[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+static inline void bit_clr(uint8_t *b, uint64_t i)
+{
+	b[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+
+/* lib/space.c: PSEGs */
+enum vctl_spread {
+	VCTL_SPREAD_NONE,  /* least used disks */
+	VCTL_SPREAD_PAIRS, /* members 2k and 2k+1 in different enclosures if possible */
+	VCTL_SPREAD_ALL,   /* every member in its own enclosure if possible */
+};
+int vctl_space_init(struct vctl_pool *p, struct vctl_err *err);
+int vctl_space_claim(struct vctl_pool *p, uint32_t disk, uint32_t pseg, const char *what,
+		     struct vctl_err *err);
+void vctl_space_release(struct vctl_pool *p, uint32_t member); /* pending until commit */
+void vctl_space_commit_done(struct vctl_pool *p);
+uint64_t vctl_space_free_psegs(const struct vctl_pool *p, uint32_t disk);
+/* Chooses n PSEGs on n distinct usable disks, least used (by fraction of
+ * capacity) first, preferring distinct enclosures for pairs. Fills
+ * members[]. -ENOSPC with a message naming the shortfall. */
+int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
+		     uint32_t *members, struct vctl_err *err);
+/* Zeroes the PSEGs of new RStores before anything points at them. */
+int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
+		    struct vctl_err *err);
+bool vctl_disk_usable(const struct vctl_pool *p, uint32_t disk);
+
+/* lib/meta.c: the metadata space */
+int vctl_meta_init(struct vctl_pool *p, struct vctl_err *err);
+int vctl_meta_read(struct vctl_pool *p, uint64_t addr, uint16_t type, uint8_t *buf,
+		   struct vctl_mblock_hdr *h, struct vctl_err *err);
+/* Writes buf (sealed here with type/owner/index/count) to a newly
+ * allocated block; returns its address in *addr. */
+int vctl_meta_write_new(struct vctl_pool *p, uint8_t *buf, struct vctl_mblock_hdr *h,
+			uint64_t *addr, struct vctl_err *err);
+int vctl_meta_mark_used(struct vctl_pool *p, uint64_t addr, const char *what,
+			struct vctl_err *err);
+void vctl_meta_release(struct vctl_pool *p, uint64_t addr);
+void vctl_meta_commit_done(struct vctl_pool *p);
+uint64_t vctl_meta_disk_offset(const struct vctl_pool *p, uint64_t addr, unsigned copy,
+			       uint32_t *disk);
+
+/* lib/rsdtab.c: the RSD table */
+int vctl_rsd_load(struct vctl_pool *p, struct vctl_err *err);
+int vctl_rsd_new(struct vctl_pool *p, const struct vctl_rsd_layout *l, const uint32_t *members,
+		 uint32_t *id, struct vctl_err *err);
+void vctl_rsd_ref(struct vctl_pool *p, uint32_t id);
+void vctl_rsd_unref(struct vctl_pool *p, uint32_t id);
+int vctl_rsd_sync(struct vctl_pool *p, struct vctl_err *err);
+static inline struct vctl_rsd *vctl_rsd_get(const struct vctl_pool *p, uint32_t id);
+
+/* lib/vmap.c: volume maps */
+struct vctl_vmap *vctl_vmap_new(uint64_t vol_id, uint32_t nlmaps);
+void vctl_vmap_free(struct vctl_vmap *vm, const struct vctl_geom *g);
+int vctl_vmap_load(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap **out,
+		   struct vctl_err *err);
+uint32_t vctl_vmap_get(const struct vctl_vmap *vm, const struct vctl_geom *g, uint64_t rseg);
+int vctl_vmap_set(struct vctl_vmap *vm, const struct vctl_geom *g, uint64_t rseg,
+		  uint32_t entry);
+int vctl_vmap_resize(struct vctl_pool *p, struct vctl_vmap *vm, uint32_t nlmaps);
+int vctl_vmap_sync(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
+		   struct vctl_err *err);
+uint64_t vctl_vmap_bytes(const struct vctl_vmap *vm, const struct vctl_geom *g);
+struct vctl_vmap *vctl_vmap_of(const struct vctl_pool *p, uint64_t vol_id);
+void vctl_vmap_release_blocks(struct vctl_pool *p, const struct vctl_mld_volume *v,
+			      struct vctl_vmap *vm);
+
+static inline struct vctl_rsd *vctl_rsd_get(const struct vctl_pool *p, uint32_t id)
+{
+	return id < p->st->nrsd ? p->st->rsd[id] : NULL;
+}
+
+static inline uint32_t vctl_lmap_chunks(const struct vctl_geom *g)
+{
+	return (g->lmap_entries + VCTL_CHUNK - 1) / VCTL_CHUNK;
+}
+
+#endif
