@@ -107,5 +107,15 @@ DECLARE_CMD(disk_list);
 DECLARE_CMD(dump_label);
 DECLARE_CMD(dump_mld);
 DECLARE_CMD(check);
+DECLARE_CMD(create);
+DECLARE_CMD(list);
+DECLARE_CMD(show);
+DECLARE_CMD(resize);
+DECLARE_CMD(rename);
+DECLARE_CMD(delete);
+DECLARE_CMD(write);
+DECLARE_CMD(read);
+DECLARE_CMD(dump_volume);
+DECLARE_CMD(dump_map);
 
 #endif

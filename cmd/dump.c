@@ -10,6 +10,9 @@
 #include "fmt/block.h"
 #include "lib/io.h"
 #include "lib/units.h"
+#include "fmt/mblock.h"
+#include "fmt/rsd.h"
+#include "lib/volume.h"
 #include "print.h"
 
 const struct poptOption dump_label_options[] = {POPT_TABLEEND};
@@ -294,4 +297,129 @@ int cmd_dump_mld(struct cmd_ctx *c)
 		vctl_err_wrap(&e, "disk %llu slot %llu", (unsigned long long)s.disk,
 			      (unsigned long long)s.slot);
 	return r < 0 ? cmd_fail(c, r, &e) : EXIT_OK;
+}
+
+const struct poptOption dump_volume_options[] = {POPT_TABLEEND};
+const struct poptOption dump_map_options[] = {POPT_TABLEEND};
+
+int cmd_dump_volume(struct cmd_ctx *c)
+{
+	CMD_START(c, NULL, NULL, 1, 1);
+	const struct vctl_mld_volume *v = vctl_mld_volume_by_name(&c->pool->mld, c->args[0]);
+	if (!v)
+		return cmd_failf(c, -ENOENT, "no volume named %s", c->args[0]);
+	struct out *o = &c->out;
+	out_begin(o);
+	out_text(o, "volume record\n");
+	out_u64(o, "id", "  id             %llu\n", v->id);
+	out_str(o, "name", "  name           %s\n", v->name);
+	out_u64(o, "size", "  size           %llu\n", v->size);
+	out_u64(o, "created", "  created        %llu\n", v->created);
+	out_u64(o, "origin", "  origin         %llu\n", v->origin);
+	out_u64(o, "raid", "  raid           %llu", v->raid);
+	out_text(o, " (%s)\n", vctl_raid_name((uint8_t)v->raid));
+	out_u64(o, "width", "  width          %llu\n", v->width);
+	out_u64(o, "stripe", "  stripe         %llu\n", v->stripe);
+	out_hex(o, "flags", "  flags          %s", v->flags);
+	out_text(o, "%s\n", v->flags & VCTL_VOL_THICK ? " (thick)" : "");
+	out_u64(o, "l2_count", "  l2_count       %llu\n", v->nl2);
+	out_arr(o, "l2");
+	for (uint32_t k = 0; k < v->nl2; k++)
+		out_u64(o, NULL, "  l2             %llu\n", v->l2[k]);
+	out_arr_end(o);
+	out_end(o);
+	return EXIT_OK;
+}
+
+struct map_ctx {
+	struct cmd_ctx *c;
+	const struct vctl_mld_volume *v;
+};
+
+static int print_lmap(void *ctx, uint32_t index, uint64_t block, uint32_t used)
+{
+	struct out *o = &((struct map_ctx *)ctx)->c->out;
+	out_obj(o, NULL);
+	out_u64(o, "index", "LMAP %llu", index);
+	out_u64(o, "block", ": metadata block %llu", block);
+	out_u64(o, "entries", ", %llu entries in use\n", used);
+	out_obj_end(o);
+	return 0;
+}
+
+static int print_run(void *ctx, const struct vctl_map_run *run)
+{
+	struct map_ctx *mc = ctx;
+	struct vctl_pool *p = mc->c->pool;
+	struct out *o = &mc->c->out;
+	uint64_t R = p->mld.pool.geom.rseg_size;
+	uint64_t off = run->first_rseg * R, len = run->nrsegs * R;
+	if (off + len > mc->v->size)
+		len = mc->v->size - off;
+	out_obj(o, NULL);
+	out_u64(o, "first_rseg", "RSEG %llu", run->first_rseg);
+	out_u64(o, "rsegs", " +%llu", run->nrsegs);
+	out_u64(o, "offset", " (bytes %llu", off);
+	out_u64(o, "length", " +%llu): ", len);
+	if (!run->entry) {
+		out_str(o, "rsd", NULL, NULL);
+		out_text(o, "unallocated\n");
+		out_obj_end(o);
+		return 0;
+	}
+	uint32_t id = (run->entry & VCTL_LMAP_RSD_MASK) - 1;
+	struct vctl_rsd_info ri;
+	if (vctl_rsd_describe(p, id, &ri) < 0)
+		return -ENOENT;
+	out_u64(o, "rsd", "RSD %llu", id);
+	out_bool(o, "sp", " Sp=%s", run->entry & VCTL_LMAP_SP);
+	out_bool(o, "ss", " Ss=%s", run->entry & VCTL_LMAP_SS);
+	out_str(o, "raid", " %s", vctl_raid_name(ri.raid));
+	out_u64(o, "width", " width %llu", ri.width);
+	out_u64(o, "stripe", " stripe %llu", ri.stripe);
+	out_u64(o, "rss", " rss %llu", ri.rss);
+	out_u64(o, "refs", " refs %llu\n", ri.refs);
+	out_arr(o, "members");
+	for (unsigned k = 0; k < ri.nmembers; k++) {
+		const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, ri.disk[k]);
+		out_obj(o, NULL);
+		out_u64(o, "member", "    member %llu:", k);
+		out_u64(o, "disk", " disk %llu", ri.disk[k]);
+		out_str(o, "disk_name", " (%s)", d ? d->name : "?");
+		out_u64(o, "pseg", " PSEG %llu\n", ri.pseg[k]);
+		out_obj_end(o);
+	}
+	out_arr_end(o);
+	out_obj_end(o);
+	return 0;
+}
+
+int cmd_dump_map(struct cmd_ctx *c)
+{
+	CMD_START(c, NULL, NULL, 1, 1);
+	struct vctl_pool *p = c->pool;
+	const struct vctl_mld_volume *v = vctl_mld_volume_by_name(&p->mld, c->args[0]);
+	if (!v)
+		return cmd_failf(c, -ENOENT, "no volume named %s", c->args[0]);
+	struct out *o = &c->out;
+	struct map_ctx mc = {c, v};
+	out_begin(o);
+	out_str(o, "volume", "volume %s", v->name);
+	out_u64(o, "size", ": %llu bytes", v->size);
+	out_u64(o, "rseg_size", ", RSEG %llu", p->mld.pool.geom.rseg_size);
+	out_u64(o, "lmap_entries", ", %llu entries per LMAP\n", p->mld.pool.geom.lmap_entries);
+	out_arr(o, "l2");
+	for (uint32_t k = 0; k < v->nl2; k++)
+		out_u64(o, NULL, "L2MAP block: metadata block %llu\n", v->l2[k]);
+	out_arr_end(o);
+	out_arr(o, "lmaps");
+	int r = vctl_volume_lmap_walk(p, v->id, print_lmap, &mc);
+	out_arr_end(o);
+	out_arr(o, "runs");
+	if (r == 0)
+		r = vctl_volume_map_walk(p, v->id, print_run, &mc);
+	out_arr_end(o);
+	out_end(o);
+	return r < 0 ? cmd_failf(c, -VCTL_E_INTERNAL, "walking the map of %s failed", v->name)
+		     : EXIT_OK;
 }

@@ -2,7 +2,9 @@
 
 #include <stdio.h>
 
+#include "fmt/rsd.h"
 #include "lib/units.h"
+#include "lib/volume.h"
 
 /* Dumps show exact values; the human size goes alongside in text. */
 static void print_bytes(struct out *o, const char *key, uint64_t v)
@@ -55,5 +57,35 @@ void print_disk(struct out *o, const struct vctl_pool *p, const struct vctl_mld_
 	out_u64(o, "psegs", NULL, d->pseg_count);
 	out_bool(o, "quorum", NULL, d->flags & VCTL_DISK_F_QUORUM);
 	out_text(o, "%s\n", d->flags & VCTL_DISK_F_QUORUM ? "copy" : "-");
+	out_obj_end(o);
+}
+
+void print_volume_header(struct out *o)
+{
+	out_text(o, "%-20s %10s %-6s %5s %8s %10s  %s\n", "NAME", "SIZE", "RAID", "WIDTH", "STRIPE",
+		 "ALLOCATED", "ORIGIN");
+}
+
+void print_volume(struct out *o, const struct vctl_volume_info *v, bool d)
+{
+	out_str(o, "name", d ? "name          %s\n" : "%-20s ", v->name);
+	out_u64(o, "id", d ? "id            %llu\n" : NULL, v->id);
+	out_size(o, "size", d ? "size          %s\n" : "%10s ", v->size);
+	out_u64(o, "raid", d ? "raid          raid%llu\n" : "raid%-2llu ", vctl_raid_level(v->raid));
+	out_u64(o, "width", d ? "width         %llu\n" : "%5llu ", v->width);
+	out_size(o, "stripe_size", d ? "stripe_size   %s\n" : "%8s ", v->stripe);
+	out_size(o, "allocated", d ? "allocated     %s\n" : "%10s  ", v->allocated);
+	out_str(o, "origin", d ? "origin        %s\n" : "%s\n", v->origin);
+	if (!d)
+		return;
+	out_bool(o, "thick", "thick         %s\n", v->thick);
+	out_u64(o, "created", "created       %llu\n", v->created);
+	out_size(o, "rstore_size", "rstore_size   %s\n", v->rstore_bytes);
+	out_u64(o, "rstores", "rstores       %llu\n", v->rstores);
+	out_u64(o, "map_bytes", "map_bytes     %llu\n", v->map_bytes);
+	out_obj(o, "intent");
+	out_u64(o, "raid", "intent        raid%llu", vctl_raid_level(v->raid));
+	out_u64(o, "width", ", width %llu", v->width);
+	out_size(o, "stripe_size", ", stripe %s\n", v->stripe);
 	out_obj_end(o);
 }

@@ -15,4 +15,9 @@ void print_geometry(struct out *o, const struct vctl_geom *g);
 /* One disk as `status` and `disk list` show it (a table row in text). */
 void print_disk_header(struct out *o);
 void print_disk(struct out *o, const struct vctl_pool *p, const struct vctl_mld_disk *d);
+
+struct vctl_volume_info;
+/* A volume as `list` (a table row) and `show` (detailed) print it. */
+void print_volume_header(struct out *o);
+void print_volume(struct out *o, const struct vctl_volume_info *v, bool detailed);
 #endif

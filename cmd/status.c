@@ -24,30 +24,39 @@ int cmd_status(struct cmd_ctx *c)
 	uint32_t ncopies = vctl_pool_mld_copies(p, copies), current = 0;
 	for (uint32_t i = 0; i < ncopies; i++)
 		current += copies[i].valid;
-	uint32_t missing = vctl_pool_missing(p);
+	uint32_t missing = vctl_pool_missing(p), failed = vctl_pool_failed(p);
 	uint64_t capacity = 0;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++)
 		capacity += p->mld.disks[i].pseg_count * p->mld.pool.geom.pseg_size;
 
 	char uuid[37];
 	vctl_uuid_fmt(p->mld.pool.uuid, uuid);
-	const char *state = missing ? "degraded" : rep.n ? "damaged" : "online";
+	const char *state = missing || failed ? "degraded" : rep.n ? "damaged" : "online";
 	out_begin(o);
 	out_str(o, "uuid", "pool       %s\n", uuid);
 	out_str(o, "directory", "directory  %s\n", p->dir);
 	out_str(o, "state", "state      %s", state);
-	for (uint32_t i = 0, k = 0; i < p->mld.ndisks; i++) {
-		const struct vctl_mld_disk *d = &p->mld.disks[i];
-		if (d->state == VCTL_DISK_ACTIVE && !vctl_pool_disk_present(p, d->index))
-			out_text(o, "%s disk %u (%s)", k++ ? "," : ":", d->index, d->name);
+	for (int failed_pass = 0; failed_pass < 2; failed_pass++) {
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < p->mld.ndisks; i++) {
+			const struct vctl_mld_disk *d = &p->mld.disks[i];
+			bool hit = failed_pass ? d->state == VCTL_DISK_FAILED
+					       : d->state == VCTL_DISK_ACTIVE &&
+							 !vctl_pool_disk_present(p, d->index);
+			if (hit)
+				out_text(o, "%s disk %u (%s)", k++ ? "," : missing && failed_pass ? ";" : ":",
+					 d->index, d->name);
+		}
+		if (k)
+			out_text(o, failed_pass ? " failed" : " missing");
 	}
-	out_text(o, missing ? " missing\n" : "\n");
+	out_text(o, "\n");
 	out_u64(o, "disk_count", "disks      %llu", p->mld.ndisks);
 	out_u64(o, "enclosure_count", " in %llu enclosure", p->mld.nencl);
 	out_text(o, p->mld.nencl == 1 ? "\n" : "s\n");
 	out_size(o, "capacity", "capacity   %s", capacity);
 	out_size(o, "free", ", %s free\n", vctl_pool_free_bytes(p));
-	out_u64(o, "volumes", "volumes    %llu\n", 0);
+	out_u64(o, "volumes", "volumes    %llu\n", p->mld.nvol);
 	out_obj(o, "mld");
 	out_u64(o, "generation", "mld        generation %llu", p->mld.generation);
 	out_u64(o, "current", ", %llu", current);

@@ -26,6 +26,26 @@ const struct cmd vctl_commands[] = {
 	 "dump mld [--disk INDEX --slot 0|1]",
 	 "Print every field of the MLD (the current one, or one copy, even damaged).",
 	 dump_mld_options},
+	{"create", cmd_create, CMD_POOL_RW,
+	 "create NAME --size SIZE [--raid 0|1|5|10] [--width N] [--stripe-size SIZE] [--thick]",
+	 "Create a volume.", create_options},
+	{"list", cmd_list, CMD_POOL_RO, "list", "List the volumes.", list_options},
+	{"show", cmd_show, CMD_POOL_RO, "show NAME", "Show one volume, its intent and its map.",
+	 show_options},
+	{"resize", cmd_resize, CMD_POOL_RW, "resize NAME --size [+|-]SIZE [--force]",
+	 "Grow or (with --force) shrink a volume.", resize_options},
+	{"rename", cmd_rename, CMD_POOL_RW, "rename OLD NEW", "Rename a volume.", rename_options},
+	{"delete", cmd_delete, CMD_POOL_RW, "delete NAME [--force]",
+	 "Delete a volume and free its space.", delete_options},
+	{"write", cmd_write, CMD_POOL_RW, "write NAME [--offset OFF] [FILE|-]",
+	 "Write a file (or standard input) into a volume.", write_options},
+	{"read", cmd_read, CMD_POOL_RO, "read NAME [--offset OFF] [--length LEN] [-o FILE|-]",
+	 "Read a volume's bytes to a file (or standard output).", read_options},
+	{"dump volume", cmd_dump_volume, CMD_POOL_RO, "dump volume NAME",
+	 "Print every field of a volume's MLD record and its map blocks.", dump_volume_options},
+	{"dump map", cmd_dump_map, CMD_POOL_RO, "dump map NAME",
+	 "Print every L2MAP, LMAP and RSD entry of a volume, with each member's disk and PSEG.",
+	 dump_map_options},
 	{"check", cmd_check, CMD_POOL_RO | CMD_POOL_FORENSIC, "check [--repair]",
 	 "Verify every crc and cross-reference of the pool's metadata.", check_options},
 };
@@ -34,7 +54,7 @@ const unsigned vctl_ncommands = sizeof(vctl_commands) / sizeof(vctl_commands[0])
 /* Aliases come with the commands they name ("ls" with "list"). */
 static const struct {
 	const char *alias, *name;
-} aliases[] = {{NULL, NULL}};
+} aliases[] = {{"ls", "list"}};
 
 #define GLOBAL_SYN "vctl [-p DIR | --pool DIR] [--json] [-q] [-v] COMMAND [OPTIONS] [ARGS]"
 

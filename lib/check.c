@@ -21,12 +21,10 @@ static int append(char ***list, uint32_t *n, const char *fmt, va_list ap)
 	return 0;
 }
 
-static int add(struct vctl_check_report *rep, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int note(struct vctl_check_report *rep, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+#define add vctl_check_add
+#define note vctl_check_note
 
-static int add(struct vctl_check_report *rep, const char *fmt, ...)
+int vctl_check_add(struct vctl_check_report *rep, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -35,7 +33,7 @@ static int add(struct vctl_check_report *rep, const char *fmt, ...)
 	return r;
 }
 
-static int note(struct vctl_check_report *rep, const char *fmt, ...)
+int vctl_check_note(struct vctl_check_report *rep, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -179,6 +177,8 @@ int vctl_pool_check(const struct vctl_pool *p, struct vctl_check_report *rep,
 				p->mld.pool.quorum_target);
 		free(copies);
 	}
+	if (r == 0 && p->have_mld)
+		r = vctl_check_maps(p, rep);
 	if (r < 0) {
 		vctl_check_report_free(rep);
 		return vctl_errf(err, r, "out of memory");

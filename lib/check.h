@@ -21,6 +21,14 @@ int vctl_pool_check(const struct vctl_pool *p, struct vctl_check_report *rep,
 		    struct vctl_err *err);
 void vctl_check_report_free(struct vctl_check_report *rep);
 
+/* For the parts of the check (lib/check_maps.c): append a problem or a
+ * note; 0 or -ENOMEM. */
+int vctl_check_add(struct vctl_check_report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int vctl_check_note(struct vctl_check_report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int vctl_check_maps(const struct vctl_pool *p, struct vctl_check_report *rep);
+
 /* One MLD copy as status and check see it: the newest valid generation on
  * a quorum disk, and whether that is the pool's current one. */
 struct vctl_mld_copy {

@@ -417,6 +417,14 @@ uint32_t vctl_pool_missing(const struct vctl_pool *p)
 	return n;
 }
 
+uint32_t vctl_pool_failed(const struct vctl_pool *p)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < p->mld.ndisks; i++)
+		n += p->mld.disks[i].state == VCTL_DISK_FAILED;
+	return n;
+}
+
 uint64_t vctl_pool_disk_used(const struct vctl_pool *p, uint32_t index)
 {
 	if (!p->st || index >= VCTL_MAX_DISKS)

@@ -79,6 +79,7 @@ int vctl_pool_flush(struct vctl_pool *p, struct vctl_err *err);
 struct vctl_mld_disk *vctl_pool_disk(struct vctl_pool *p, uint32_t index);
 bool vctl_pool_disk_present(const struct vctl_pool *p, uint32_t index);
 uint32_t vctl_pool_missing(const struct vctl_pool *p);
+uint32_t vctl_pool_failed(const struct vctl_pool *p);
 uint64_t vctl_pool_disk_used(const struct vctl_pool *p, uint32_t index);
 uint64_t vctl_pool_free_bytes(const struct vctl_pool *p);
 const char *vctl_pool_disk_state(const struct vctl_pool *p, uint32_t index);

@@ -150,6 +150,10 @@ struct vctl_vmap *vctl_vmap_of(const struct vctl_pool *p, uint64_t vol_id);
 void vctl_vmap_release_blocks(struct vctl_pool *p, const struct vctl_mld_volume *v,
 			      struct vctl_vmap *vm);
 
+/* lib/vio.c: maps a new RStore under the RSEGs around `rseg` */
+int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
+			     struct vctl_vmap *vm, uint64_t rseg, struct vctl_err *err);
+
 static inline struct vctl_rsd *vctl_rsd_get(const struct vctl_pool *p, uint32_t id)
 {
 	return id < p->st->nrsd ? p->st->rsd[id] : NULL;

@@ -1,0 +1,87 @@
+#include <errno.h>
+
+#include "cmd.h"
+#include "fmt/rsd.h"
+#include "lib/volume.h"
+
+enum { O_SIZE = 1, O_RAID, O_WIDTH, O_STRIPE, O_THICK };
+
+const struct poptOption create_options[] = {
+	{"size", 0, POPT_ARG_STRING, NULL, O_SIZE, "size of the volume (a multiple of 512)", "SIZE"},
+	{"raid", 0, POPT_ARG_STRING, NULL, O_RAID, "RAID type of its RStores (default 0)", "0|1|5|10"},
+	{"width", 0, POPT_ARG_STRING, NULL, O_WIDTH,
+	 "data columns of each RStore (default: 4, or what the pool holds)", "N"},
+	{"stripe-size", 0, POPT_ARG_STRING, NULL, O_STRIPE, "stripe unit (default 64K)", "SIZE"},
+	{"thick", 0, POPT_ARG_NONE, NULL, O_THICK, "allocate all of it now, not on first write",
+	 NULL},
+	POPT_TABLEEND};
+
+struct create_state {
+	struct vctl_volume_spec s;
+	bool have_size;
+};
+
+static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st, struct vctl_err *err)
+{
+	(void)c;
+	struct create_state *cs = st;
+	uint64_t v;
+	int r = 0;
+	switch (val) {
+	case O_SIZE:
+		r = cmd_opt_size("size", arg, &cs->s.size, err);
+		cs->have_size = true;
+		break;
+	case O_RAID:
+		cs->s.raid = vctl_raid_parse(arg);
+		if (!cs->s.raid)
+			r = vctl_errf(err, -EINVAL, "--raid %s: use 0, 1, 5 or 10", arg);
+		break;
+	case O_WIDTH:
+		r = cmd_opt_uint("width", arg, 255, &v, err);
+		if (r == 0 && v == 0)
+			r = vctl_errf(err, -EINVAL, "--width must be at least 1");
+		cs->s.width = (uint32_t)v;
+		break;
+	case O_STRIPE:
+		r = cmd_opt_size("stripe-size", arg, &v, err);
+		if (r == 0 && (v == 0 || v > UINT32_MAX))
+			r = vctl_errf(err, -EINVAL, "--stripe-size %s is out of range", arg);
+		cs->s.stripe = (uint32_t)v;
+		break;
+	case O_THICK:
+		cs->s.thick = true;
+		break;
+	}
+	return r;
+}
+
+int cmd_create(struct cmd_ctx *c)
+{
+	struct create_state cs = {0};
+	CMD_START(c, on_opt, &cs, 1, 1);
+	if (!cs.have_size)
+		return cmd_failf(c, -EINVAL, "--size is required");
+	cs.s.name = c->args[0];
+	struct vctl_err err = {0};
+	int r = vctl_volume_create(c->pool, &cs.s, &err);
+	if (r < 0)
+		return cmd_fail(c, r, &err);
+	struct vctl_volume_info info;
+	if (vctl_volume_info(c->pool, cs.s.name, &info, &err) < 0)
+		return cmd_fail(c, -VCTL_E_INTERNAL, &err);
+	struct out *o = &c->out;
+	if (c->quiet && !c->json)
+		return EXIT_OK;
+	out_begin(o);
+	out_str(o, "name", "created volume %s", info.name);
+	out_size(o, "size", ": %s", info.size);
+	out_u64(o, "raid", ", raid%llu", vctl_raid_level(info.raid));
+	out_u64(o, "width", ", width %llu", info.width);
+	out_size(o, "stripe_size", ", stripe %s", info.stripe);
+	out_bool(o, "thick", NULL, info.thick);
+	out_text(o, "%s\n", info.thick ? ", thick" : ", thin");
+	out_size(o, "allocated", NULL, info.allocated);
+	out_end(o);
+	return EXIT_OK;
+}

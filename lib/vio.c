@@ -1,0 +1,246 @@
+/* The data path of a volume: L2MAP -> LMAP -> RSD -> RAID -> member disks. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "raid.h"
+#include "state.h"
+#include "volume.h"
+
+static int lookup(const struct vctl_pool *p, uint64_t id, struct vctl_mld_volume **v,
+		  struct vctl_vmap **vm, struct vctl_err *err)
+{
+	*v = vctl_mld_volume_by_id(&p->mld, id);
+	*vm = *v && p->st ? vctl_vmap_of(p, id) : NULL;
+	if (!*v || !*vm)
+		return vctl_errf(err, -ENOENT, "no volume with id %llu", (unsigned long long)id);
+	return 0;
+}
+
+int vctl_volume_find(const struct vctl_pool *p, const char *name, uint64_t *id,
+		     struct vctl_err *err)
+{
+	const struct vctl_mld_volume *v = vctl_mld_volume_by_name(&p->mld, name);
+	if (!v)
+		return vctl_errf(err, -ENOENT, "no volume named %s", name);
+	*id = v->id;
+	return 0;
+}
+
+static uint64_t rstore_bytes_of(const struct vctl_pool *p, const struct vctl_rsd *r)
+{
+	return (uint64_t)r->width * p->mld.pool.geom.pseg_size;
+}
+
+/* The run of RSEGs from `off` that share one entry, within the RStore and
+ * the request. */
+static size_t run_length(const struct vctl_pool *p, const struct vctl_vmap *vm, uint64_t off,
+			 size_t len, uint32_t ent)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	uint64_t R = g->rseg_size, end = off + len;
+	if (ent) {
+		uint64_t rs = rstore_bytes_of(p, vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1));
+		uint64_t rs_end = (off / rs + 1) * rs;
+		if (rs_end < end)
+			end = rs_end;
+	}
+	uint64_t at = (off / R + 1) * R;
+	while (at < end && vctl_vmap_get(vm, g, at / R) == ent)
+		at += R;
+	return (size_t)((at < end ? at : end) - off);
+}
+
+int vctl_volume_read(struct vctl_pool *p, uint64_t id, void *buf, size_t len, uint64_t off,
+		     struct vctl_err *err)
+{
+	struct vctl_mld_volume *v;
+	struct vctl_vmap *vm;
+	int r = lookup(p, id, &v, &vm, err);
+	if (r < 0)
+		return r;
+	if (off > v->size || len > v->size - off)
+		return vctl_errf(err, -EINVAL, "read past the end of volume %s (%llu bytes)",
+				 v->name, (unsigned long long)v->size);
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	char *b = buf;
+	while (len > 0) {
+		uint32_t ent = vctl_vmap_get(vm, g, off / g->rseg_size);
+		size_t n = run_length(p, vm, off, len, ent);
+		if (!ent) {
+			memset(b, 0, n);
+		} else {
+			const struct vctl_rsd *rsd = vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
+			r = vctl_raid_read(p, rsd, off % rstore_bytes_of(p, rsd), b, n, err);
+			if (r < 0)
+				return vctl_err_wrap(err, "volume %s at %llu", v->name,
+						     (unsigned long long)off);
+		}
+		off += n;
+		b += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static enum vctl_spread spread_of(uint8_t raid)
+{
+	return raid == VCTL_RAID1 || raid == VCTL_RAID10 ? VCTL_SPREAD_PAIRS : VCTL_SPREAD_NONE;
+}
+
+/* Allocates the RStore covering `rseg` and maps every still-unmapped RSEG
+ * of it inside the volume. Its PSEGs are zeroed first, so that nothing a
+ * deleted volume left there can be read. */
+int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
+			     struct vctl_vmap *vm, uint64_t rseg, struct vctl_err *err)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	struct vctl_rsd_layout l = {.raid = (uint8_t)v->raid, .width = (uint8_t)v->width,
+				    .stripe = v->stripe};
+	unsigned n = vctl_layout_members(&l);
+	uint32_t members[VCTL_RSD_MAX_MEMBERS], id;
+	int r = vctl_space_alloc(p, n, spread_of(l.raid), members, err);
+	if (r < 0)
+		return r;
+	r = vctl_rsd_new(p, &l, members, &id, err);
+	if (r == 0)
+		r = vctl_space_zero(p, members, n, err);
+	if (r < 0)
+		return r;
+	uint64_t per = vctl_layout_rstore_bytes(&l, g) / g->rseg_size;
+	uint64_t first = rseg / per * per;
+	uint64_t nrseg = (v->size + g->rseg_size - 1) / g->rseg_size;
+	for (uint64_t k = first; k < first + per && k < nrseg; k++) {
+		if (vctl_vmap_get(vm, g, k))
+			continue;
+		if (vctl_vmap_set(vm, g, k, id + 1) < 0)
+			return vctl_errf(err, -ENOMEM, "out of memory");
+		vctl_rsd_ref(p, id);
+	}
+	return 0;
+}
+
+/* A write must not leave a redundant RStore silently split: a member on a
+ * disk that is missing (not yet failed) has the disk marked failed, and
+ * committed, before the first write that it misses. */
+static int fail_missing_members(struct vctl_pool *p, const struct vctl_rsd *r,
+				struct vctl_err *err)
+{
+	bool changed = false;
+	for (unsigned k = 0; k < r->nmembers; k++) {
+		uint32_t disk = vctl_member_disk(r->m[k]);
+		struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, disk);
+		if (d && d->state == VCTL_DISK_ACTIVE && !p->by_index[disk]) {
+			d->state = VCTL_DISK_FAILED;
+			changed = true;
+		}
+	}
+	return changed ? vctl_pool_commit(p, err) : 0;
+}
+
+int vctl_volume_write(struct vctl_pool *p, uint64_t id, const void *buf, size_t len,
+		      uint64_t off, struct vctl_err *err)
+{
+	struct vctl_mld_volume *v;
+	struct vctl_vmap *vm;
+	int r = lookup(p, id, &v, &vm, err);
+	if (r < 0)
+		return r;
+	if (off > v->size || len > v->size - off)
+		return vctl_errf(err, -ENOSPC, "write past the end of volume %s (%llu bytes)",
+				 v->name, (unsigned long long)v->size);
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	const char *b = buf;
+	while (len > 0) {
+		uint64_t rseg = off / g->rseg_size;
+		uint32_t ent = vctl_vmap_get(vm, g, rseg);
+		if (!ent) {
+			r = vctl_volume_alloc_rstore(p, v, vm, rseg, err);
+			if (r < 0)
+				return vctl_err_wrap(err, "volume %s", v->name);
+			ent = vctl_vmap_get(vm, g, rseg);
+		}
+		size_t n = run_length(p, vm, off, len, ent);
+		const struct vctl_rsd *rsd = vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
+		if (rsd->raid != VCTL_RAID0 && (r = fail_missing_members(p, rsd, err)) < 0)
+			return r;
+		r = vctl_raid_write(p, rsd, off % rstore_bytes_of(p, rsd), b, n, err);
+		if (r < 0)
+			return vctl_err_wrap(err, "volume %s at %llu", v->name,
+					     (unsigned long long)off);
+		off += n;
+		b += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int vctl_volume_map_walk(const struct vctl_pool *p, uint64_t id,
+			 int (*fn)(void *ctx, const struct vctl_map_run *run), void *ctx)
+{
+	struct vctl_mld_volume *v;
+	struct vctl_vmap *vm;
+	int r = lookup(p, id, &v, &vm, NULL);
+	if (r < 0)
+		return r;
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	uint64_t nrseg = (v->size + g->rseg_size - 1) / g->rseg_size;
+	struct vctl_map_run run = {0};
+	for (uint64_t k = 0; k < nrseg; k++) {
+		uint32_t ent = vctl_vmap_get(vm, g, k);
+		/* a new run at a change of entry, and at each RStore boundary */
+		bool boundary = false;
+		if (ent && run.nrsegs) {
+			uint64_t per = rstore_bytes_of(p, vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1)) /
+				       g->rseg_size;
+			boundary = k % per == 0;
+		}
+		if (run.nrsegs && (ent != run.entry || boundary)) {
+			if ((r = fn(ctx, &run)) != 0)
+				return r;
+			run.nrsegs = 0;
+		}
+		if (!run.nrsegs) {
+			run.first_rseg = k;
+			run.entry = ent;
+		}
+		run.nrsegs++;
+	}
+	return run.nrsegs ? fn(ctx, &run) : 0;
+}
+
+int vctl_rsd_describe(const struct vctl_pool *p, uint32_t id, struct vctl_rsd_info *o)
+{
+	const struct vctl_rsd *r = p->st ? vctl_rsd_get(p, id) : NULL;
+	if (!r)
+		return -ENOENT;
+	memset(o, 0, sizeof(*o));
+	o->id = id;
+	o->raid = r->raid;
+	o->width = r->width;
+	o->nmembers = r->nmembers;
+	o->rss = r->rss;
+	o->stripe = r->stripe;
+	o->refs = r->refs;
+	for (unsigned k = 0; k < r->nmembers; k++) {
+		o->disk[k] = vctl_member_disk(r->m[k]);
+		o->pseg[k] = vctl_member_pseg(r->m[k]);
+	}
+	return 0;
+}
+
+int vctl_volume_lmap_walk(const struct vctl_pool *p, uint64_t id,
+			  int (*fn)(void *ctx, uint32_t index, uint64_t block, uint32_t used),
+			  void *ctx)
+{
+	struct vctl_mld_volume *v;
+	struct vctl_vmap *vm;
+	int r = lookup(p, id, &v, &vm, NULL);
+	for (uint32_t li = 0; r == 0 && li < vm->nlmaps; li++) {
+		if (!vm->l2[li])
+			continue;
+		const struct vctl_lmap *lm = vm->lmaps[vm->l2[li] - 1];
+		r = fn(ctx, li, lm->addr, lm->used);
+	}
+	return r;
+}

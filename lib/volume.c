@@ -1,0 +1,346 @@
+/* Creating, deleting, resizing and renaming volumes. Each call checks
+ * everything first, then changes the in-memory state and commits. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "state.h"
+#include "units.h"
+#include "volume.h"
+
+static unsigned usable_disks(const struct vctl_pool *p)
+{
+	unsigned n = 0;
+	for (uint32_t i = 0; i < p->mld.ndisks; i++)
+		n += vctl_disk_usable(p, p->mld.disks[i].index);
+	return n;
+}
+
+/* The default width: the geometry's, reduced to what the pool can hold. */
+static unsigned default_width(const struct vctl_pool *p, uint8_t raid)
+{
+	unsigned w = vctl_layout_default_width(raid, &p->mld.pool.geom);
+	unsigned disks = usable_disks(p);
+	unsigned fit = raid == VCTL_RAID5 ? disks - 1 : raid == VCTL_RAID10 ? disks / 2 : disks;
+	if (raid == VCTL_RAID1)
+		return 1;
+	if (w > fit)
+		w = fit;
+	if (raid == VCTL_RAID5 && w < 2)
+		w = 2;
+	return w ? w : 1;
+}
+
+static int check_size(const struct vctl_pool *p, const char *name, uint64_t size,
+		      struct vctl_err *err)
+{
+	char a[32], b[32];
+	uint64_t max = vctl_max_volume_size(&p->mld.pool.geom);
+	if (size == 0)
+		return vctl_errf(err, -EINVAL, "a volume cannot have size 0");
+	if (size % VCTL_SECTOR)
+		return vctl_errf(err, -EINVAL, "size %llu is not a multiple of 512 bytes",
+				 (unsigned long long)size);
+	if (size > max)
+		return vctl_errf(err, -EINVAL,
+				 "%s: %s is larger than the %s a volume can have with this geometry",
+				 name, vctl_fmt_size(size, a, sizeof(a)),
+				 vctl_fmt_size(max, b, sizeof(b)));
+	return 0;
+}
+
+/* RStores needed to map [from, to) of a volume. */
+static uint64_t rstores_for(const struct vctl_pool *p, const struct vctl_mld_volume *v,
+			    uint64_t from, uint64_t to)
+{
+	struct vctl_rsd_layout l = {.raid = (uint8_t)v->raid, .width = (uint8_t)v->width};
+	uint64_t rs = vctl_layout_rstore_bytes(&l, &p->mld.pool.geom);
+	return to <= from ? 0 : (to - 1) / rs - from / rs + 1;
+}
+
+/* Whether the pool has room for n RStores of v's layout right now: enough
+ * disks with free PSEGs, counted as the allocator would take them. */
+static int check_room(const struct vctl_pool *p, const struct vctl_mld_volume *v, uint64_t n,
+		      struct vctl_err *err)
+{
+	struct vctl_rsd_layout l = {.raid = (uint8_t)v->raid, .width = (uint8_t)v->width};
+	unsigned members = vctl_layout_members(&l);
+	uint64_t free_total = 0, psegs = n * members;
+	/* Each RStore takes one PSEG from `members` distinct disks; with
+	 * capacity c_i per disk, n RStores fit iff sum(min(c_i, n)) >= n*m. */
+	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
+		uint32_t d = p->mld.disks[i].index;
+		if (!vctl_disk_usable(p, d))
+			continue;
+		uint64_t f = vctl_space_free_psegs(p, d);
+		free_total += f < n ? f : n;
+	}
+	if (free_total < psegs) {
+		char a[32], b[32];
+		uint64_t pseg = p->mld.pool.geom.pseg_size;
+		return vctl_errf(err, -ENOSPC,
+				 "not enough space: needs %s on at least %u disks, %s is usable",
+				 vctl_fmt_size(psegs * pseg, a, sizeof(a)), members,
+				 vctl_fmt_size(free_total * pseg, b, sizeof(b)));
+	}
+	return 0;
+}
+
+/* Maps every RSEG of [from, to) (a thick volume, or its growth). */
+static int allocate_range(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
+			  uint64_t from, uint64_t to, struct vctl_err *err)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	for (uint64_t k = from / g->rseg_size; k * g->rseg_size < to; k++) {
+		if (vctl_vmap_get(vm, g, k))
+			continue;
+		int r = vctl_volume_alloc_rstore(p, v, vm, k, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Drops every mapping of RSEG k and beyond. */
+static void unmap_from(struct vctl_pool *p, struct vctl_vmap *vm, uint64_t k, uint64_t nrseg)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	for (; k < nrseg; k++) {
+		uint32_t ent = vctl_vmap_get(vm, g, k);
+		if (!ent)
+			continue;
+		vctl_vmap_set(vm, g, k, 0);
+		vctl_rsd_unref(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
+	}
+}
+
+static int remove_record(struct vctl_pool *p, uint64_t id)
+{
+	struct vctl_mld *m = &p->mld;
+	struct vctl_state *st = p->st;
+	for (uint32_t i = 0; i < m->nvol; i++) {
+		if (m->vols[i].id != id)
+			continue;
+		free(m->vols[i].l2);
+		memmove(&m->vols[i], &m->vols[i + 1], (m->nvol - i - 1) * sizeof(*m->vols));
+		m->nvol--;
+		break;
+	}
+	for (uint32_t i = 0; i < st->nvmaps; i++) {
+		if (st->vmaps[i]->vol_id != id)
+			continue;
+		vctl_vmap_free(st->vmaps[i], &m->pool.geom);
+		memmove(&st->vmaps[i], &st->vmaps[i + 1], (st->nvmaps - i - 1) * sizeof(*st->vmaps));
+		st->nvmaps--;
+		break;
+	}
+	return 0;
+}
+
+int vctl_volume_create(struct vctl_pool *p, const struct vctl_volume_spec *s,
+		       struct vctl_err *err)
+{
+	if (!p->st)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "the pool's maps could not be loaded");
+	if (!vctl_name_valid(s->name))
+		return vctl_errf(err, -EINVAL,
+				 "'%s' is not a valid name (1 to 64 of A-Z a-z 0-9 . _ -)", s->name);
+	if (vctl_mld_volume_by_name(&p->mld, s->name))
+		return vctl_errf(err, -EEXIST, "a volume named %s exists already", s->name);
+	int r = check_size(p, s->name, s->size, err);
+	if (r < 0)
+		return r;
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	struct vctl_rsd_layout l = {.raid = s->raid ? s->raid : VCTL_RAID0};
+	l.width = (uint8_t)(s->width ? s->width : default_width(p, l.raid));
+	l.stripe = s->stripe ? s->stripe
+			     : (VCTL_DEFAULT_STRIPE < g->pseg_size ? VCTL_DEFAULT_STRIPE : g->pseg_size);
+	if (s->width > 255)
+		return vctl_errf(err, -EINVAL, "width %u is out of range", s->width);
+	r = vctl_layout_check(&l, g, err);
+	if (r < 0)
+		return r;
+	unsigned need = vctl_layout_members(&l), have = usable_disks(p);
+	if (need > have)
+		return vctl_errf(err, -VCTL_E_REFUSED,
+				 "a %s of width %u needs %u disks; the pool has %u usable",
+				 vctl_raid_name(l.raid), l.width, need, have);
+	if (p->mld.nvol >= 65536)
+		return vctl_errf(err, -ENOSPC, "the pool holds the most volumes it can (65536)");
+
+	struct vctl_mld_volume nv = {
+		.id = p->mld.pool.next_id, .size = s->size, .created = (uint64_t)time(NULL),
+		.raid = l.raid, .width = l.width, .stripe = l.stripe,
+		.flags = s->thick ? VCTL_VOL_THICK : 0};
+	snprintf(nv.name, sizeof(nv.name), "%s", s->name);
+	if (s->thick && (r = check_room(p, &nv, rstores_for(p, &nv, 0, s->size), err)) < 0)
+		return r;
+
+	struct vctl_vmap *vm = vctl_vmap_new(nv.id, vctl_volume_lmaps(g, nv.size));
+	void *nvols = realloc(p->mld.vols, (p->mld.nvol + 1) * sizeof(*p->mld.vols));
+	void *nmaps = realloc(p->st->vmaps, (p->st->nvmaps + 1) * sizeof(*p->st->vmaps));
+	if (nvols)
+		p->mld.vols = nvols;
+	if (nmaps)
+		p->st->vmaps = nmaps;
+	if (!vm || !nvols || !nmaps) {
+		vctl_vmap_free(vm, g);
+		return vctl_errf(err, -ENOMEM, "out of memory");
+	}
+	p->mld.vols[p->mld.nvol++] = nv;
+	p->st->vmaps[p->st->nvmaps++] = vm;
+	p->mld.pool.next_id++;
+	struct vctl_mld_volume *v = &p->mld.vols[p->mld.nvol - 1];
+	if (s->thick && (r = allocate_range(p, v, vm, 0, v->size, err)) < 0) {
+		unmap_from(p, vm, 0, (v->size + g->rseg_size - 1) / g->rseg_size);
+		remove_record(p, nv.id);
+		p->mld.pool.next_id--;
+		return r;
+	}
+	return vctl_pool_commit(p, err);
+}
+
+int vctl_volume_delete(struct vctl_pool *p, const char *name, struct vctl_err *err)
+{
+	struct vctl_mld_volume *v = vctl_mld_volume_by_name(&p->mld, name);
+	if (!v)
+		return vctl_errf(err, -ENOENT, "no volume named %s", name);
+	if (!p->st)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "the pool's maps could not be loaded");
+	struct vctl_vmap *vm = vctl_vmap_of(p, v->id);
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	unmap_from(p, vm, 0, (v->size + g->rseg_size - 1) / g->rseg_size);
+	vctl_vmap_release_blocks(p, v, vm);
+	remove_record(p, v->id);
+	return vctl_pool_commit(p, err);
+}
+
+int vctl_volume_resize(struct vctl_pool *p, const char *name, uint64_t size, bool force,
+		       struct vctl_err *err)
+{
+	struct vctl_mld_volume *v = vctl_mld_volume_by_name(&p->mld, name);
+	if (!v)
+		return vctl_errf(err, -ENOENT, "no volume named %s", name);
+	if (!p->st)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "the pool's maps could not be loaded");
+	int r = check_size(p, name, size, err);
+	if (r < 0)
+		return r;
+	if (size == v->size)
+		return 0;
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	struct vctl_vmap *vm = vctl_vmap_of(p, v->id);
+	uint64_t R = g->rseg_size;
+	if (size < v->size) {
+		char a[32], b[32];
+		if (!force)
+			return vctl_errf(err, -VCTL_E_REFUSED,
+					 "shrinking %s from %s to %s discards its data past the new end; use --force",
+					 name, vctl_fmt_size(v->size, a, sizeof(a)),
+					 vctl_fmt_size(size, b, sizeof(b)));
+		/* The kept tail of the last RSEG is zeroed, so that growing the
+		 * volume again never shows what was cut off. */
+		uint64_t tail_end = (size + R - 1) / R * R;
+		if (tail_end > v->size)
+			tail_end = v->size;
+		if (tail_end > size && vctl_vmap_get(vm, g, size / R)) {
+			size_t n = (size_t)(tail_end - size);
+			char *z = calloc(1, n);
+			if (!z)
+				return vctl_errf(err, -ENOMEM, "out of memory");
+			r = vctl_volume_write(p, v->id, z, n, size, err);
+			free(z);
+			if (r < 0)
+				return r;
+		}
+		unmap_from(p, vm, (size + R - 1) / R, (v->size + R - 1) / R);
+		if (vctl_vmap_resize(p, vm, vctl_volume_lmaps(g, size)) < 0)
+			return vctl_errf(err, -VCTL_E_INTERNAL, "LMAP past the end still in use");
+		v->size = size;
+		return vctl_pool_commit(p, err);
+	}
+	if ((v->flags & VCTL_VOL_THICK) &&
+	    (r = check_room(p, v, rstores_for(p, v, v->size, size), err)) < 0)
+		return r;
+	uint64_t old = v->size;
+	if (vctl_vmap_resize(p, vm, vctl_volume_lmaps(g, size)) < 0)
+		return vctl_errf(err, -ENOMEM, "out of memory");
+	v->size = size;
+	if ((v->flags & VCTL_VOL_THICK) && (r = allocate_range(p, v, vm, old, size, err)) < 0) {
+		unmap_from(p, vm, (old + R - 1) / R, (size + R - 1) / R);
+		v->size = old;
+		vctl_vmap_resize(p, vm, vctl_volume_lmaps(g, old));
+		return r;
+	}
+	return vctl_pool_commit(p, err);
+}
+
+int vctl_volume_rename(struct vctl_pool *p, const char *from, const char *to,
+		       struct vctl_err *err)
+{
+	struct vctl_mld_volume *v = vctl_mld_volume_by_name(&p->mld, from);
+	if (!v)
+		return vctl_errf(err, -ENOENT, "no volume named %s", from);
+	if (!vctl_name_valid(to))
+		return vctl_errf(err, -EINVAL,
+				 "'%s' is not a valid name (1 to 64 of A-Z a-z 0-9 . _ -)", to);
+	if (!strcmp(from, to))
+		return 0;
+	if (vctl_mld_volume_by_name(&p->mld, to))
+		return vctl_errf(err, -EEXIST, "a volume named %s exists already", to);
+	snprintf(v->name, sizeof(v->name), "%s", to);
+	return vctl_pool_commit(p, err);
+}
+
+int vctl_volume_info(const struct vctl_pool *p, const char *name, struct vctl_volume_info *o,
+		     struct vctl_err *err)
+{
+	const struct vctl_mld_volume *v = vctl_mld_volume_by_name(&p->mld, name);
+	if (!v)
+		return vctl_errf(err, -ENOENT, "no volume named %s", name);
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	memset(o, 0, sizeof(*o));
+	o->id = v->id;
+	snprintf(o->name, sizeof(o->name), "%s", v->name);
+	o->size = v->size;
+	o->created = v->created;
+	o->raid = (uint8_t)v->raid;
+	o->width = v->width;
+	o->stripe = v->stripe;
+	o->thick = v->flags & VCTL_VOL_THICK;
+	const struct vctl_mld_volume *orig = v->origin ? vctl_mld_volume_by_id(&p->mld, v->origin) : NULL;
+	o->origin = orig ? orig->name : NULL;
+	struct vctl_rsd_layout l = {.raid = o->raid, .width = (uint8_t)o->width};
+	o->rstore_bytes = vctl_layout_rstore_bytes(&l, g);
+	const struct vctl_vmap *vm = p->st ? vctl_vmap_of(p, v->id) : NULL;
+	if (!vm)
+		return 0;
+	o->map_bytes = vctl_vmap_bytes(vm, g);
+	/* RSDs counted once each, however many RSEGs point at them */
+	uint8_t *seen = calloc(p->st->nrsd / 8 + 1, 1);
+	if (!seen)
+		return vctl_errf(err, -ENOMEM, "out of memory");
+	uint64_t nrseg = (v->size + g->rseg_size - 1) / g->rseg_size;
+	for (uint32_t li = 0; li < vm->nlmaps; li++) {
+		if (!vm->l2[li])
+			continue; /* skip whole LMAP spans with nothing mapped */
+		for (uint64_t k = (uint64_t)li * g->lmap_entries;
+		     k < (uint64_t)(li + 1) * g->lmap_entries && k < nrseg; k++) {
+			uint32_t ent = vctl_vmap_get(vm, g, k);
+			if (!ent)
+				continue;
+			uint32_t id = (ent & VCTL_LMAP_RSD_MASK) - 1;
+			uint64_t end = (k + 1) * g->rseg_size;
+			o->allocated += (end > v->size ? v->size : end) - k * g->rseg_size;
+			if (bit_get(seen, id))
+				continue;
+			bit_set(seen, id);
+			o->rstores++;
+			o->map_bytes += sizeof(struct vctl_rsd) + vctl_rsd_get(p, id)->nmembers * 4u;
+		}
+	}
+	free(seen);
+	return 0;
+}
