@@ -85,6 +85,9 @@ int vctl_label_decode(const uint8_t *buf, size_t len, unsigned flags,
 	if (rc.bad)
 		return vctl_errf(err, -VCTL_E_INTERNAL, "label: decoder overran");
 	l->fields_read = true;
+	for (size_t i = 208; i < CRC_OFF; i++)
+		if (buf[i])
+			return vctl_errf(err, -VCTL_E_CORRUPT, "label: reserved byte %zu is set", i);
 
 	if (l->incompat & ~VCTL_LABEL_INCOMPAT_KNOWN)
 		return vctl_errf(err, -VCTL_E_VERSION,

@@ -252,10 +252,10 @@ static int decode_record(struct vctl_mld *m, uint16_t type, struct vctl_rcur *r,
 		struct vctl_mld_encl *e = &m->encl[m->nencl++];
 		memset(e, 0, sizeof(*e));
 		e->id = vctl_r32(r);
-		vctl_r32(r);
+		ok = vctl_r32(r) == 0;
 		e->mbps = vctl_r64(r);
 		e->iops = vctl_r64(r);
-		ok = vctl_rstr(r, e->name, VCTL_NAME_MAX);
+		ok = vctl_rstr(r, e->name, VCTL_NAME_MAX) && ok;
 		break;
 	}
 	case VCTL_REC_DISK: {
@@ -329,6 +329,9 @@ static int decode_record(struct vctl_mld *m, uint16_t type, struct vctl_rcur *r,
 		*seen_rsdtab = true;
 		m->rsd_blocks = vctl_r32(r);
 		m->ndirs = vctl_r32(r);
+		/* An empty table is written as no record at all: one encoding. */
+		if (!m->rsd_blocks)
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: empty RSD table record");
 		if (r->len - r->off != pad8(REC_HDR + RSDTAB_BASE + 8 * (size_t)m->ndirs) -
 					       REC_HDR - RSDTAB_BASE)
 			return vctl_errf(err, -VCTL_E_CORRUPT,
@@ -383,6 +386,9 @@ int vctl_mld_decode(const uint8_t *buf, size_t len, unsigned flags, struct vctl_
 	m->generation = vctl_get64(buf + 48);
 	m->timestamp = vctl_get64(buf + 56);
 	m->payload_len = vctl_get64(buf + 64);
+	for (size_t i = 76; i < HDR_CRC_OFF; i++)
+		if (buf[i])
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: reserved header byte %zu is set", i);
 	m->hdr_crc_stored = vctl_get32(buf + HDR_CRC_OFF);
 	m->hdr_crc_computed = vctl_crc32(buf, HDR_CRC_OFF);
 	m->payload_crc_stored = vctl_get32(buf + 72);
@@ -512,7 +518,9 @@ uint32_t vctl_volume_l2_blocks(const struct vctl_geom *g, uint64_t size)
 
 uint64_t vctl_max_volume_size(const struct vctl_geom *g)
 {
-	return vctl_lmap_span(g) * VCTL_MAX_LMAPS_PER_VOLUME;
+	/* capped so that offsets and sizes never wrap in 64 bits */
+	uint64_t span = vctl_lmap_span(g), cap = 1ull << 60;
+	return span > cap / VCTL_MAX_LMAPS_PER_VOLUME ? cap : span * VCTL_MAX_LMAPS_PER_VOLUME;
 }
 
 uint32_t vctl_meta_blocks_per_extent(const struct vctl_geom *g)
@@ -625,6 +633,8 @@ int vctl_mld_validate(const struct vctl_mld *m, struct vctl_err *err)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: %u disks", m->ndisks);
 	if (m->nencl > VCTL_MAX_DISKS)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: %u enclosures", m->nencl);
+	if (m->pool.flags)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: unknown pool flags %#x", m->pool.flags);
 	if (m->pool.quorum_target == 0 || m->pool.quorum_target > m->ndisks)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: quorum target %u of %u disks",
 				 m->pool.quorum_target, m->ndisks);

@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Regenerates the seed corpus of tests/fuzz (see tests/fuzz/README.md).
+
+    tests/fuzz/make-seeds.py [VCTL]      (default: build/vctl)
+
+Makes four small pools with VCTL in a temporary directory (one of them an
+init stopped before its commit point by VCTL_FAULT), cuts labels and MLDs
+out of them, derives the damaged variants, and rewrites every seed under
+tests/fuzz/corpus/{label,mld}. Crash reproducers (crash-*) are left alone.
+Run it when the format changes, then replay: every seed must still be
+"ok". Needs python3; `make check` does not.
+"""
+import atexit, os, shutil, struct, subprocess, sys, tempfile, zlib
+
+KiB = 1024
+here = os.path.dirname(os.path.abspath(__file__))
+vctl = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
+                       os.path.join(here, '..', '..', 'build', 'vctl'))
+out = os.path.join(here, 'corpus')
+G = tempfile.mkdtemp(prefix='vctl-seeds.')
+atexit.register(shutil.rmtree, G, True)
+pool6, pool1, pend, pg = (os.path.join(G, n) for n in ('p6', 'p1', 'pp', 'pg'))
+
+def run(*args, env=None, check=True):
+    r = subprocess.run([vctl] + list(args), env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    if check and r.returncode != 0:
+        sys.exit('%s: %s' % (' '.join(args), r.stderr.decode().strip()))
+
+run('-p', pool6, 'init', '--disks', '6', '--disk-size', '16M', '--enclosures', '3',
+    '--pseg-size', '256K')
+run('-p', pool1, 'init', '--disks', '1', '--disk-size', '16M', '--pseg-size', '256K')
+# Stopped (SIGKILL) at its 12th write or flush: both disks carry PENDING
+# labels A and B, no MLD yet. The asserts below notice if that moves.
+run('-p', pend, 'init', '--disks', '2', '--disk-size', '16M', '--enclosures', '2',
+    '--pseg-size', '256K', env=dict(os.environ, VCTL_FAULT='stop@12'), check=False)
+os.makedirs(pg)
+for n in ('rack-a.img', 'rack-b.img', 'shelf_03.img'):
+    with open(os.path.join(pg, n), 'wb') as f:
+        f.truncate(16 << 20)
+run('-p', pg, 'init', '--pseg-size', '1M', '--mld-slot-size', '64K', '--quorum', '2',
+    pg + '/rack-a.img:enclosure=rack-A.row-1', pg + '/rack-b.img:enclosure=rack-B.row-1',
+    pg + '/shelf_03.img:enclosure=rack-A.row-1')
+
+def rd(path, off, n):
+    with open(path, 'rb') as f:
+        f.seek(off); return bytearray(f.read(n))
+
+def put(path, data):
+    with open(path, 'wb') as f: f.write(bytes(data))
+
+def u16(b, o, v): struct.pack_into('<H', b, o, v)
+def u32(b, o, v): struct.pack_into('<I', b, o, v)
+def u64(b, o, v): struct.pack_into('<Q', b, o, v)
+def g32(b, o): return struct.unpack_from('<I', b, o)[0]
+
+def seal_label(b): u32(b, 4092, zlib.crc32(bytes(b[:4092]))); return b
+def seal_mld(b):
+    total = g32(b, 12)
+    u32(b, 72, zlib.crc32(bytes(b[128:total])))
+    u32(b, 124, zlib.crc32(bytes(b[:124])))
+    return b
+
+L = os.path.join(out, 'label'); M = os.path.join(out, 'mld')
+for d in (L, M):
+    os.makedirs(d, exist_ok=True)
+    for n in os.listdir(d):
+        if not n.startswith('crash-'):
+            os.unlink(os.path.join(d, n))
+
+a = rd(pool6 + '/disk0.img', 0, 4096)
+b = rd(pool6 + '/disk0.img', 256 * KiB, 4096)
+b5 = rd(pool6 + '/disk5.img', 256 * KiB, 4096)
+pa = rd(pend + '/disk0.img', 0, 4096)
+pb = rd(pend + '/disk1.img', 256 * KiB, 4096)
+assert a[:8] == b'VCTLLABL' and g32(a, 68) == 0 and g32(b, 68) == 1
+assert g32(pa, 28) == 1 and g32(pb, 28) == 1 and g32(pb, 68) == 1
+put(L + '/valid-copy-a-disk0', a)
+put(L + '/valid-copy-b-disk0', b)
+put(L + '/valid-copy-b-disk5-encl-e2', b5)
+put(L + '/valid-pending-copy-a-gen1-interrupted-init', pa)
+put(L + '/valid-pending-copy-b-gen1-disk1-interrupted-init', pb)
+x = bytearray(a); x[4092] ^= 0x01; put(L + '/bad-crc-stored', x)
+x = bytearray(a); x[72] ^= 0x40; put(L + '/bad-crc-label-gen-flipped', x)
+put(L + '/refused-truncated-4095-bytes', a[:4095])
+put(L + '/refused-truncated-header-only-16-bytes', a[:16])
+x = bytearray(a); u16(x, 10, 2); put(L + '/refused-future-version-2-sealed', seal_label(x))
+x = bytearray(a); u32(x, 16, 1); put(L + '/refused-unknown-incompat-bit0-sealed', seal_label(x))
+x = bytearray(a); x[144:208] = b'e' * 64; put(L + '/valid-enclosure-name-64-bytes-sealed', seal_label(x))
+
+def mld(path):
+    s = rd(path, 512 * KiB + 768 * KiB, 768 * KiB)
+    assert s[:8] == b'VCTL_MLD'
+    return s[:g32(s, 12)]
+
+m1 = mld(pool1 + '/disk0.img'); m6 = mld(pool6 + '/disk0.img')
+assert len(m1) == 128 + 88 + 96 + 320 and len(m6) == 128 + 88 + 3 * 96 + 6 * 320
+put(M + '/valid-1-disk-1-encl', m1)
+put(M + '/valid-6-disks-3-encl', m6)
+x = bytearray(m6); x[124] ^= 1; put(M + '/bad-crc-header', x)
+x = bytearray(m6); x[len(x) - 264] ^= 1; put(M + '/bad-crc-payload-disk5-added-flipped', x)
+put(M + '/refused-truncated-by-1-byte', m6[:-1])
+put(M + '/refused-truncated-header-100-bytes', m6[:100])
+x = bytearray(m6); u16(x, 10, 2); put(M + '/refused-future-version-2-sealed', seal_mld(x))
+x = bytearray(m6); u16(x, len(x) - 320, 99); put(M + '/refused-unknown-record-type-99-sealed', seal_mld(x))
+x = bytearray(m6); u16(x, 128 + 88 + 2, 2); put(M + '/refused-enclosure-record-version-2-sealed', seal_mld(x))
+# A valid MLD with the fields a fresh init leaves zero set: enclosure
+# ratings, a failed disk, pool next_id, compat/ro_compat bits (ignorable).
+x = bytearray(m6)
+e0 = 128 + 88
+for i in range(3):
+    u64(x, e0 + i * 96 + 8 + 8, 100 * (i + 1))      # mbps
+    u64(x, e0 + i * 96 + 8 + 16, 10000 * (i + 1))   # iops
+d0 = e0 + 3 * 96
+u32(x, d0 + 5 * 320 + 8 + 8, 2)                     # disk 5 failed
+u64(x, 128 + 8 + 32, 1234)                          # next_id
+u32(x, 20, 0x80000000); u32(x, 24, 0x1)             # compat, ro_compat
+put(M + '/valid-6-disks-rated-encl-failed-disk-sealed', seal_mld(x))
+# The longest disk name the struct holds: 255 bytes and one NUL.
+x = bytearray(m6)
+name = 128 + 88 + 3 * 96 + 320 + 8 + 56             # disk record 1's name
+x[name:name + 256] = b'n' * 255 + b'\0'
+put(M + '/valid-disk-name-255-bytes-sealed', seal_mld(x))
+# No records at all: a sealed header with an empty payload.
+x = bytearray(m6[:128]); u32(x, 12, 128); u32(x, 28, 0); u64(x, 64, 0)
+put(M + '/refused-no-records-header-only-sealed', seal_mld(x))
+# A pool with other geometry and named enclosures: 1 MiB PSEGs, 64 KiB MLD
+# slots (slot 1 at 576 KiB), 2 quorum copies of 3 disks, user file names.
+s = rd(pg + '/rack-b.img', 512 * KiB + 64 * KiB, 64 * KiB)
+assert s[:8] == b'VCTL_MLD'
+put(M + '/valid-3-disks-2-encl-1M-pseg-64K-slot-named', s[:g32(s, 12)])
+put(L + '/valid-copy-a-1M-pseg-64K-slot-encl-rack-B', rd(pg + '/rack-b.img', 0, 4096))
+# Every geometry field away from its default, each at a limit, sealed.
+x = bytearray(rd(pg + '/shelf_03.img', 256 * KiB, 4096))
+u32(x, 108, 1 << 30)        # pseg_size: maximum
+u32(x, 112, 64 * KiB)       # rseg_size: minimum
+u32(x, 116, 1 << 20)        # lmap_entries: maximum
+u32(x, 120, 64)             # rstore_width: maximum
+u32(x, 124, 8 << 20)        # mblock_size: the least that holds 2^20 entries
+u64(x, 128, 64 * KiB)       # mld_slot_size: minimum
+u64(x, 136, 640 * KiB)      # quorum_size
+u64(x, 80, 640 * KiB + (8 << 30))  # disk_size
+u64(x, 88, 8)               # pseg_count
+put(L + '/valid-geometry-at-limits-sealed', seal_label(x))
+
+# Volumes, metadata extents and the RSD table (init makes none yet), added
+# to the 6-disk MLD: next_id 3; volume 1 "vol-a" 1 GiB raid10 x2, 64 KiB
+# stripes, no L2MAP block yet; volume 2 "snap.of-a" taken from 1, raid5 x3,
+# thick, L2MAP at 0x123000; extents 0 (2 copies) and 1 (3 copies); 3 RSD
+# blocks through one directory block at 0x456000.
+def rec(typ, body):
+    r = bytearray(8) + body
+    r += bytearray(-len(r) % 8)
+    struct.pack_into('<HHI', r, 0, typ, 1, len(r))
+    return r
+def volume(vid, size, origin, raid, width, stripe, flags, name, l2):
+    b = bytearray(120)
+    struct.pack_into('<QQQQIIIIII', b, 0, vid, size, 1795346700, origin, raid, width,
+                     stripe, flags, len(l2), 0)
+    b[56:56 + len(name)] = name
+    for a in l2:
+        b += struct.pack('<Q', a)
+    return rec(4, b)
+def meta(idx, copies):
+    b = bytearray(32)
+    struct.pack_into('<II', b, 0, idx, len(copies))
+    for k, (d, p) in enumerate(copies):
+        struct.pack_into('<II', b, 8 + 8 * k, d, p)
+    return rec(5, b)
+def rsdtab(nblocks, dirs):
+    return rec(6, struct.pack('<II', nblocks, len(dirs)) + b''.join(struct.pack('<Q', a) for a in dirs))
+def mld_with(base, extra_records, next_id):
+    hdr, pay = bytearray(base[:128]), bytearray(base[128:])
+    u64(pay, 8 + 32, next_id)
+    recs = pay + b''.join(extra_records)
+    x = hdr + recs
+    u32(x, 12, len(x)); u32(x, 28, g32(x, 28) + len(extra_records)); u64(x, 64, len(recs))
+    return seal_mld(x)
+vols = [volume(1, 1 << 30, 0, 4, 2, 64 * KiB, 0, b'vol-a', [0]),
+        volume(2, 1 << 30, 1, 3, 3, 64 * KiB, 1, b'snap.of-a', [0x123000])]
+metas = [meta(0, [(0, 10), (3, 11)]), meta(1, [(1, 10), (4, 10), (2, 55)])]
+put(M + '/valid-6-disks-2-volumes-2-meta-extents-rsdtab-sealed',
+    mld_with(m6, vols + metas + [rsdtab(3, [0x456000])], 3))
+# The same records in another order (the decoder takes any order after the
+# pool record; the encoder writes them grouped by type).
+def split(m):
+    recs, off = [], 128
+    while off < len(m):
+        n = g32(m, off + 4); recs.append(m[off:off + n]); off += n
+    return recs
+rs = split(m6)
+shuffled = [rsdtab(3, [0x456000]), metas[1], vols[1]] + rs[4:6] + [rs[3]] + rs[6:] + rs[1:3] + [metas[0], vols[0]]
+x = bytearray(m6[:128]) + rs[0] + b''.join(shuffled)
+u64(x, 128 + 8 + 32, 3)
+u32(x, 12, len(x)); u32(x, 28, 1 + len(shuffled)); u64(x, 64, len(x) - 128)
+put(M + '/valid-records-out-of-order-sealed', seal_mld(x))
