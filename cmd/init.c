@@ -6,7 +6,18 @@
 #include "lib/init.h"
 #include "print.h"
 
-enum { O_DISKS = 1, O_DISK_SIZE, O_ENCL, O_PSEG, O_SLOT, O_QUORUM, O_FORCE, O_NOACT };
+enum {
+	O_DISKS = 1,
+	O_DISK_SIZE,
+	O_ENCL,
+	O_PSEG,
+	O_RSEG,
+	O_LMAP,
+	O_SLOT,
+	O_QUORUM,
+	O_FORCE,
+	O_NOACT
+};
 
 const struct poptOption init_options[] = {
 	{"disks", 0, POPT_ARG_STRING, NULL, O_DISKS, "create N sparse image files", "N"},
@@ -15,6 +26,9 @@ const struct poptOption init_options[] = {
 	 "spread new images round robin over E enclosures (default 1)", "E"},
 	{"pseg-size", 0, POPT_ARG_STRING, NULL, O_PSEG,
 	 "physical segment size, 64K to 1G (default 2M)", "SIZE"},
+	{"rseg-size", 0, POPT_ARG_STRING, NULL, O_RSEG,
+	 "volume address granule, 64K to the PSEG size (default: 1M or the PSEG size)", "SIZE"},
+	{"lmap-entries", 0, POPT_ARG_STRING, NULL, O_LMAP, "RSEGs per LMAP (default 2048)", "N"},
 	{"mld-slot-size", 0, POPT_ARG_STRING, NULL, O_SLOT,
 	 "room for one MLD copy (default 768K)", "SIZE"},
 	{"quorum", 0, POPT_ARG_STRING, NULL, O_QUORUM,
@@ -61,6 +75,18 @@ static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st,
 		if (r == 0 && (v == 0 || v > UINT32_MAX))
 			r = vctl_errf(err, -EINVAL, "--pseg-size %s is out of range", arg);
 		s->o.pseg_size = (uint32_t)v;
+		break;
+	case O_RSEG:
+		r = cmd_opt_size("rseg-size", arg, &v, err);
+		if (r == 0 && (v == 0 || v > UINT32_MAX))
+			r = vctl_errf(err, -EINVAL, "--rseg-size %s is out of range", arg);
+		s->o.rseg_size = (uint32_t)v;
+		break;
+	case O_LMAP:
+		r = cmd_opt_uint("lmap-entries", arg, 1u << 20, &v, err);
+		if (r == 0 && v == 0)
+			r = vctl_errf(err, -EINVAL, "--lmap-entries must be at least 1");
+		s->o.lmap_entries = (uint32_t)v;
 		break;
 	case O_SLOT:
 		r = cmd_opt_size("mld-slot-size", arg, &s->o.mld_slot_size, err);

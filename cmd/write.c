@@ -22,6 +22,7 @@ static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st, struct 
 }
 
 #define CHUNK (1u << 20)
+#define COMMIT_EVERY (64ull << 20)
 
 int cmd_write(struct cmd_ctx *c)
 {
@@ -54,7 +55,8 @@ int cmd_write(struct cmd_ctx *c)
 		return cmd_failf(c, -EISDIR, "%s: is a directory", src);
 	}
 	char *buf = malloc(CHUNK);
-	uint64_t total = 0;
+	uint64_t total = 0, durable = 0;
+	struct vctl_err cerr = {0};
 	while (buf) {
 		ssize_t n = read(fd, buf, CHUNK);
 		if (n < 0 && errno == EINTR)
@@ -69,22 +71,29 @@ int cmd_write(struct cmd_ctx *c)
 		if (r < 0)
 			break;
 		total += (uint64_t)n;
+		/* Commits in batches: an error loses at most the batch under
+		 * way, and new space it allocated stays unallocated. */
+		if (total - durable >= COMMIT_EVERY) {
+			if ((r = vctl_pool_commit(c->pool, &cerr)) < 0) {
+				err = cerr;
+				break;
+			}
+			durable = total;
+		}
 	}
 	if (!buf)
 		r = vctl_errf(&err, -ENOMEM, "out of memory");
 	free(buf);
 	if (fd != fileno(c->in))
 		close(fd);
-	/* What was written (and the space it took) is made durable even when
-	 * the input failed part way: the error says how far it got. */
-	struct vctl_err cerr = {0};
-	int cr = vctl_pool_commit(c->pool, &cerr);
 	if (r < 0) {
-		vctl_err_wrap(&err, "after %llu bytes", (unsigned long long)total);
+		vctl_err_wrap(&err, "after %llu bytes (the first %llu are durable)",
+			      (unsigned long long)total, (unsigned long long)durable);
 		return cmd_fail(c, r, &err);
 	}
-	if (cr < 0)
-		return cmd_fail(c, cr, &cerr);
+	r = vctl_pool_commit(c->pool, &cerr);
+	if (r < 0)
+		return cmd_fail(c, r, &cerr);
 	if (!c->quiet || c->json) {
 		out_begin(&c->out);
 		out_u64(&c->out, "bytes", "wrote %llu bytes", total);

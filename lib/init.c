@@ -492,6 +492,10 @@ int vctl_pool_init(const char *dir, const struct vctl_init_opts *o,
 	vctl_geom_default(&g);
 	if (o->pseg_size)
 		g.pseg_size = o->pseg_size;
+	if (o->rseg_size)
+		g.rseg_size = o->rseg_size;
+	if (o->lmap_entries)
+		g.lmap_entries = o->lmap_entries;
 	if (o->mld_slot_size)
 		g.mld_slot_size = o->mld_slot_size;
 	int r = vctl_geom_finish(&g, err);

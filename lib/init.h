@@ -33,6 +33,8 @@ struct vctl_init_opts {
 	uint32_t ntargets;
 	/* both */
 	uint32_t pseg_size;     /* 0 = default */
+	uint32_t rseg_size;     /* 0 = default */
+	uint32_t lmap_entries;  /* 0 = default */
 	uint64_t mld_slot_size; /* 0 = default */
 	uint32_t quorum;        /* 0 = default */
 	bool force;

@@ -150,6 +150,9 @@ struct vctl_vmap *vctl_vmap_of(const struct vctl_pool *p, uint64_t vol_id);
 void vctl_vmap_release_blocks(struct vctl_pool *p, const struct vctl_mld_volume *v,
 			      struct vctl_vmap *vm);
 
+/* lib/vio.c: a write that does not check the volume's size */
+int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
+			 const void *buf, size_t len, uint64_t off, struct vctl_err *err);
 /* lib/vio.c: maps a new RStore under the RSEGs around `rseg` */
 int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
 			     struct vctl_vmap *vm, uint64_t rseg, struct vctl_err *err);

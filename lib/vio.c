@@ -102,11 +102,16 @@ int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
 	int r = vctl_space_alloc(p, n, spread_of(l.raid), members, err);
 	if (r < 0)
 		return r;
-	r = vctl_rsd_new(p, &l, members, &id, err);
+	/* Zeroed before an RSD exists: a failure here leaves nothing that a
+	 * later commit could persist without a reference. */
+	r = vctl_space_zero(p, members, n, err);
 	if (r == 0)
-		r = vctl_space_zero(p, members, n, err);
-	if (r < 0)
+		r = vctl_rsd_new(p, &l, members, &id, err);
+	if (r < 0) {
+		for (unsigned k = 0; k < n; k++)
+			vctl_space_release(p, members[k]);
 		return r;
+	}
 	uint64_t per = vctl_layout_rstore_bytes(&l, g) / g->rseg_size;
 	uint64_t first = rseg / per * per;
 	uint64_t nrseg = (v->size + g->rseg_size - 1) / g->rseg_size;
@@ -138,19 +143,14 @@ static int fail_missing_members(struct vctl_pool *p, const struct vctl_rsd *r,
 	return changed ? vctl_pool_commit(p, err) : 0;
 }
 
-int vctl_volume_write(struct vctl_pool *p, uint64_t id, const void *buf, size_t len,
-		      uint64_t off, struct vctl_err *err)
+/* Writes without the bounds check: resize uses it to clean the part of the
+ * last RSEG past the end before exposing it. */
+int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
+			 const void *buf, size_t len, uint64_t off, struct vctl_err *err)
 {
-	struct vctl_mld_volume *v;
-	struct vctl_vmap *vm;
-	int r = lookup(p, id, &v, &vm, err);
-	if (r < 0)
-		return r;
-	if (off > v->size || len > v->size - off)
-		return vctl_errf(err, -ENOSPC, "write past the end of volume %s (%llu bytes)",
-				 v->name, (unsigned long long)v->size);
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	const char *b = buf;
+	int r;
 	while (len > 0) {
 		uint64_t rseg = off / g->rseg_size;
 		uint32_t ent = vctl_vmap_get(vm, g, rseg);
@@ -173,6 +173,20 @@ int vctl_volume_write(struct vctl_pool *p, uint64_t id, const void *buf, size_t 
 		len -= n;
 	}
 	return 0;
+}
+
+int vctl_volume_write(struct vctl_pool *p, uint64_t id, const void *buf, size_t len,
+		      uint64_t off, struct vctl_err *err)
+{
+	struct vctl_mld_volume *v;
+	struct vctl_vmap *vm;
+	int r = lookup(p, id, &v, &vm, err);
+	if (r < 0)
+		return r;
+	if (off > v->size || len > v->size - off)
+		return vctl_errf(err, -ENOSPC, "write past the end of volume %s (%llu bytes)",
+				 v->name, (unsigned long long)v->size);
+	return vctl_volume_write_at(p, v, vm, buf, len, off, err);
 }
 
 int vctl_volume_map_walk(const struct vctl_pool *p, uint64_t id,

@@ -240,21 +240,8 @@ int vctl_volume_resize(struct vctl_pool *p, const char *name, uint64_t size, boo
 					 "shrinking %s from %s to %s discards its data past the new end; use --force",
 					 name, vctl_fmt_size(v->size, a, sizeof(a)),
 					 vctl_fmt_size(size, b, sizeof(b)));
-		/* The kept tail of the last RSEG is zeroed, so that growing the
-		 * volume again never shows what was cut off. */
-		uint64_t tail_end = (size + R - 1) / R * R;
-		if (tail_end > v->size)
-			tail_end = v->size;
-		if (tail_end > size && vctl_vmap_get(vm, g, size / R)) {
-			size_t n = (size_t)(tail_end - size);
-			char *z = calloc(1, n);
-			if (!z)
-				return vctl_errf(err, -ENOMEM, "out of memory");
-			r = vctl_volume_write(p, v->id, z, n, size, err);
-			free(z);
-			if (r < 0)
-				return r;
-		}
+		/* Nothing is written: the bytes past the new end are garbage
+		 * nobody can read, and a grow cleans them before showing them. */
 		unmap_from(p, vm, (size + R - 1) / R, (v->size + R - 1) / R);
 		if (vctl_vmap_resize(p, vm, vctl_volume_lmaps(g, size)) < 0)
 			return vctl_errf(err, -VCTL_E_INTERNAL, "LMAP past the end still in use");
@@ -265,6 +252,21 @@ int vctl_volume_resize(struct vctl_pool *p, const char *name, uint64_t size, boo
 	    (r = check_room(p, v, rstores_for(p, v, v->size, size), err)) < 0)
 		return r;
 	uint64_t old = v->size;
+	/* The last RSEG may hold bytes past the old end (a shrink left them):
+	 * they are zeroed, and durable, before the larger size is committed. */
+	uint64_t tail_end = (old + R - 1) / R * R;
+	if (tail_end > size)
+		tail_end = size;
+	if (tail_end > old && vctl_vmap_get(vm, g, old / R)) {
+		size_t n = (size_t)(tail_end - old);
+		char *z = calloc(1, n);
+		if (!z)
+			return vctl_errf(err, -ENOMEM, "out of memory");
+		r = vctl_volume_write_at(p, v, vm, z, n, old, err);
+		free(z);
+		if (r < 0)
+			return r;
+	}
 	if (vctl_vmap_resize(p, vm, vctl_volume_lmaps(g, size)) < 0)
 		return vctl_errf(err, -ENOMEM, "out of memory");
 	v->size = size;

@@ -3,6 +3,9 @@ bats_require_minimum_version 1.5.0
 bats_load_library bats-support 2>/dev/null || load '/usr/lib/bats/bats-support/load'
 bats_load_library bats-assert 2>/dev/null || load '/usr/lib/bats/bats-assert/load'
 
+# Do not name a loop variable `i` in a test that calls `run` inside the
+# loop: bats-core 1.8.2's version check (run with -N) assigns a global i.
+
 VCTL=${VCTL:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build/vctl}
 
 # VCTL_VALGRIND=1 runs every vctl under valgrind (nbdkit's NBDKIT_VALGRIND);
