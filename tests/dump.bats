@@ -11,7 +11,7 @@ setup() {
 }
 
 # Keys that describe the dump itself rather than a field of the format.
-PRESENTATION="labels disk copy_name offset valid error crc_computed source slot header pool enclosures disks geometry payload_crc_computed header_crc_computed"
+PRESENTATION="labels disk copy_name offset valid error crc_computed source slot header pool enclosures disks geometry payload_crc_computed header_crc_computed volume lmaps block entries runs first_rseg rsegs length refs members member disk_name"
 
 # Every key of the JSON document on stdin is a field named in FORMAT.md.
 assert_keys_documented() {
@@ -148,8 +148,10 @@ assert_keys_documented() {
 	for i in 0 1 2; do damage "$P/disk$i.img" $SLOT1; done
 	run -4 vctl -p "$P" dump mld
 	assert_output "vctl dump mld: no valid MLD copy; dump one with --disk INDEX --slot 0|1"
-	run -0 vctl -p "$P" dump mld --disk 0 --slot 1
-	assert_output --partial "header crc"
+	# the damage hit reserved header bytes: shown as far as it decodes
+	run -4 vctl -p "$P" dump mld --disk 0 --slot 1
+	assert_output --partial "reserved header byte"
+	assert_output --regexp "magic +VCTL_MLD"
 }
 
 @test "dump mld: bad arguments" {
@@ -163,4 +165,33 @@ assert_keys_documented() {
 	run -1 vctl -p "$P" dump mld extra
 	run -1 vctl -p "$P" dump
 	assert_output --regexp "^vctl dump: missing subcommand; one of: label mld"
+}
+
+@test "dump volume: the MLD record by its FORMAT.md names" {
+	vctl -p "$P" create v --size 3M --raid 5 --width 2 -q
+	head -c 1M /dev/urandom | vctl -p "$P" write v -q
+	run -0 vctl -p "$P" --json dump volume v
+	[ "$(jq -r '"\(.name) \(.size) \(.raid) \(.width) \(.stripe) \(.flags) \(.l2_count)"' <<<"$output")" = "v 3145728 3 2 65536 0x0 1" ]
+	[ "$(jq '.l2[0] > 0' <<<"$output")" = true ]
+	assert_keys_documented <<<"$output"
+	run -0 vctl -p "$P" dump volume v
+	assert_line --regexp "^  raid +3 \(raid5\)$"
+	run -2 vctl -p "$P" dump volume nosuch
+}
+
+@test "dump map: L2MAP, LMAP and every run with its RSD's members" {
+	vctl -p "$P" create v --size 4M --raid 1 -q
+	head -c 300K /dev/urandom | vctl -p "$P" write v --offset 1M -q
+	run -0 vctl -p "$P" --json dump map v
+	assert_keys_documented <<<"$output"
+	[ "$(jq '.lmaps | length' <<<"$output")" -eq 1 ]
+	[ "$(jq '.lmaps[0].entries' <<<"$output")" -eq 2 ]
+	# raid1 RStores are one 256 KiB PSEG, one RSEG: 300 KiB at 1 MiB
+	# takes two of them
+	[ "$(jq -c '[.runs[] | [.first_rseg, .rsegs, .rsd != null]]' <<<"$output")" = '[[0,4,false],[4,1,true],[5,1,true],[6,10,false]]' ]
+	[ "$(jq '.runs[1].members | length' <<<"$output")" -eq 2 ]
+	[ "$(jq '.runs[1].members[0].disk != .runs[1].members[1].disk' <<<"$output")" = true ]
+	run -0 vctl -p "$P" dump map v
+	assert_line --regexp "^RSEG 4 \+1 \(bytes 1048576 \+262144\): RSD [0-9]+ Sp=no Ss=no raid1 width 1 stripe 65536 rss 0 refs 1$"
+	run -2 vctl -p "$P" dump map nosuch
 }
