@@ -12,7 +12,8 @@
 # Completes: global options before the command; the command's first word;
 # the second word of two-word commands (disk, dump); the command's long
 # options; an option's argument when --help names it (DIR: directories,
-# FILE or PATH: files, a|b: the choices, anything else: nothing); and
+# FILE or PATH, alone or as FILE|-: files, a|b: the choices, anything
+# else: nothing); and
 # positional arguments: files, plus the disk names of the pool for DISK.
 # -p DIR / --pool DIR (or $VCTL_POOL) typed before the command is used.
 
@@ -178,7 +179,7 @@ _vctl()
 		if [[ -n $arg ]]; then
 			case $arg in
 			DIR) _vctl_files -d ;;
-			FILE | PATH) _vctl_files ;;
+			FILE | PATH | FILE\|* | PATH\|*) _vctl_files ;; # "FILE|-": a file or stdout
 			*"|"*) mapfile -t COMPREPLY < <(compgen -W "${arg//|/ }" -- "$cur") ;;
 			esac
 			return 0

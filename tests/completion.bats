@@ -50,8 +50,22 @@ expect() {
 	complete_words ""
 	# shellcheck disable=SC2046
 	expect $(vctl __complete commands | cut -d' ' -f1 | sort -u)
-	[[ $reply == *disk* && $reply == *init* ]] || fail "offered: $reply"
-	[[ $reply != *list* ]] || fail "offered a second word: $reply"
+	local w
+	for w in disk dump init create list ls; do
+		grep -qxF -- "$w" <<<"$reply" || fail "does not offer '$w': $reply"
+	done
+	# no second word of a two-word command ("disk list" -> "list" is also
+	# a command of its own, so the others are checked)
+	for w in label mld volume map; do
+		! grep -qxF -- "$w" <<<"$reply" || fail "offered the second word '$w': $reply"
+	done
+	local seconds
+	seconds=$(vctl __complete commands | awk 'NF == 2 { print $2 }' | sort -u |
+		grep -vxF -f <(vctl __complete commands | awk 'NF == 1 { print $1 }') || true)
+	[ -n "$seconds" ] || fail "no second words found"
+	for w in $seconds; do
+		! grep -qxF -- "$w" <<<"$reply" || fail "offered the second word '$w': $reply"
+	done
 }
 
 @test "second word: disk -> list" {
@@ -59,11 +73,13 @@ expect() {
 	expect list
 }
 
-@test "second word: dump -> label mld" {
+@test "second word: dump -> label mld volume map" {
 	complete_words dump ""
-	expect label mld
+	expect label mld volume map
 	complete_words dump m
-	expect mld
+	expect map mld
+	complete_words dump v
+	expect volume
 }
 
 @test "options: init --p -> --pseg-size" {
@@ -84,6 +100,18 @@ expect() {
 	complete_words check ""
 	# shellcheck disable=SC2046
 	expect $(vctl __complete options check)
+	complete_words list ""
+	# shellcheck disable=SC2046
+	expect $(vctl __complete options list)
+}
+
+@test "an alias completes as its command" {
+	complete_words l
+	expect list ls
+	complete_words ls --
+	# shellcheck disable=SC2046
+	expect $(vctl __complete options list)
+	[[ $reply == *--json* ]] || fail "offered: $reply"
 }
 
 @test "global options before the command" {
@@ -129,6 +157,25 @@ expect() {
 	expect
 	complete_words init --disks ""
 	expect
+	complete_words create vol --raid ""
+	expect 0 1 5 10
+	complete_words create vol --raid 1
+	expect 1 10
+	complete_words create vol --width ""
+	expect
+	complete_words resize vol --size ""
+	expect
+	complete_words read vol --offset ""
+	expect
+}
+
+@test "an option's argument FILE|-: files" {
+	mkdir out
+	touch out/a.img out/b.img
+	complete_words read vol -o out/
+	expect out/a.img out/b.img
+	complete_words read vol --output out/a
+	expect out/a.img
 }
 
 @test "files otherwise" {
@@ -138,4 +185,9 @@ expect() {
 	expect imgs/a.img imgs/b.img
 	complete_words init --force imgs/a
 	expect imgs/a.img
+	# the input FILE of write
+	complete_words write vol imgs/
+	expect imgs/a.img imgs/b.img
+	complete_words write vol --offset 1M imgs/b
+	expect imgs/b.img
 }
