@@ -51,7 +51,7 @@ int cmd_check(struct cmd_ctx *c)
 	struct out *o = &c->out;
 	struct vctl_err err = {0};
 	struct vctl_check_report rep, before = {0};
-	int r = vctl_pool_check(p, &rep, &err);
+	int r = vctl_pool_check(p, VCTL_CHECK_DATA, &rep, &err);
 	if (r < 0)
 		return cmd_fail(c, r, &err);
 	if (repair) {
@@ -72,7 +72,7 @@ int cmd_check(struct cmd_ctx *c)
 		free(before.notes);
 		before.notes = NULL;
 		before.nnotes = 0;
-		r = vctl_pool_check(p, &rep, &err);
+		r = vctl_pool_check(p, VCTL_CHECK_DATA, &rep, &err);
 		if (r < 0) {
 			vctl_check_report_free(&before);
 			return cmd_fail(c, r, &err);

@@ -206,6 +206,33 @@ static void print_mld(struct out *o, const struct vctl_mld *m)
 	}
 	out_arr_end(o);
 
+	out_arr(o, "meta");
+	for (uint32_t i = 0; i < m->nmeta; i++) {
+		const struct vctl_mld_meta *e = &m->meta[i];
+		out_obj(o, NULL);
+		out_u64(o, "index", "metadata extent record\n  index          %llu\n", e->index);
+		out_u64(o, "ncopies", "  ncopies        %llu\n", e->ncopies);
+		out_hex(o, "stale", "  stale          %s\n", e->stale);
+		out_arr(o, "copies");
+		for (uint32_t k = 0; k < e->ncopies; k++) {
+			out_obj(o, NULL);
+			out_u64(o, "disk", "  copy           disk %llu", e->disk[k]);
+			out_u64(o, "pseg", " pseg %llu\n", e->pseg[k]);
+			out_obj_end(o);
+		}
+		out_arr_end(o);
+		out_obj_end(o);
+	}
+	out_arr_end(o);
+	out_obj(o, "rsd_table");
+	out_u64(o, "rsd_blocks", "RSD table record\n  rsd_blocks     %llu\n", m->rsd_blocks);
+	out_u64(o, "ndirs", "  ndirs          %llu\n", m->ndirs);
+	out_arr(o, "dirs");
+	for (uint32_t k = 0; k < m->ndirs; k++)
+		out_u64(o, NULL, "  dirs           %llu\n", m->dirs[k]);
+	out_arr_end(o);
+	out_obj_end(o);
+
 	out_arr(o, "disks");
 	for (uint32_t i = 0; i < m->ndisks; i++) {
 		const struct vctl_mld_disk *d = &m->disks[i];

@@ -62,8 +62,8 @@ void print_disk(struct out *o, const struct vctl_pool *p, const struct vctl_mld_
 
 void print_volume_header(struct out *o)
 {
-	out_text(o, "%-20s %10s %-6s %5s %8s %10s  %s\n", "NAME", "SIZE", "RAID", "WIDTH", "STRIPE",
-		 "ALLOCATED", "ORIGIN");
+	out_text(o, "%-20s %10s %-6s %5s %9s %10s  %-7s %s\n", "NAME", "SIZE", "RAID", "WIDTH",
+		 "STRIPE", "ALLOCATED", "STATE", "ORIGIN");
 }
 
 void print_volume(struct out *o, const struct vctl_volume_info *v, bool d)
@@ -73,9 +73,13 @@ void print_volume(struct out *o, const struct vctl_volume_info *v, bool d)
 	out_size(o, "size", d ? "size          %s\n" : "%10s ", v->size);
 	out_u64(o, "raid", d ? "raid          raid%llu\n" : "raid%-2llu ", vctl_raid_level(v->raid));
 	out_u64(o, "width", d ? "width         %llu\n" : "%5llu ", v->width);
-	out_size(o, "stripe_size", d ? "stripe_size   %s\n" : "%8s ", v->stripe);
+	out_size(o, "stripe_size", d ? "stripe_size   %s\n" : "%9s ", v->stripe);
 	out_size(o, "allocated", d ? "allocated     %s\n" : "%10s  ", v->allocated);
+	/* ok; stale: RStores wait for a rebuild; damaged: its map is unreadable */
+	out_str(o, "state", d ? "state         %s\n" : "%-7s ",
+		v->damaged ? "damaged" : v->stale ? "stale" : "ok");
 	out_str(o, "origin", d ? "origin        %s\n" : "%s\n", v->origin);
+	out_str(o, "damaged", d && v->damaged ? "damaged       %s\n" : NULL, v->damaged);
 	if (!d)
 		return;
 	out_bool(o, "thick", "thick         %s\n", v->thick);

@@ -13,7 +13,7 @@ int cmd_status(struct cmd_ctx *c)
 	struct out *o = &c->out;
 	struct vctl_err err = {0};
 	struct vctl_check_report rep;
-	int r = vctl_pool_check(p, &rep, &err);
+	int r = vctl_pool_check(p, 0, &rep, &err);
 	if (r < 0)
 		return cmd_fail(c, r, &err);
 	struct vctl_mld_copy *copies = calloc(VCTL_MAX_DISKS, sizeof(*copies));

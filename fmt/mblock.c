@@ -112,6 +112,7 @@ void vctl_rsd_encode(const struct vctl_rsd_rec *r, uint8_t slot[VCTL_RSD_SLOT])
 		vctl_put16(slot + 8 + 6 * i, (uint16_t)vctl_member_disk(r->members[i]));
 		vctl_put32(slot + 10 + 6 * i, vctl_member_pseg(r->members[i]));
 	}
+	vctl_put16(slot + 104, r->stale);
 }
 
 int vctl_rsd_decode(const uint8_t slot[VCTL_RSD_SLOT], const struct vctl_geom *g,
@@ -150,5 +151,14 @@ int vctl_rsd_decode(const uint8_t slot[VCTL_RSD_SLOT], const struct vctl_geom *g
 	for (unsigned i = r->nmembers; i < VCTL_RSD_MAX_MEMBERS; i++)
 		if (vctl_get16(slot + 8 + 6 * i) || vctl_get32(slot + 10 + 6 * i))
 			return vctl_errf(err, -VCTL_E_CORRUPT, "RSD: unused member slot %u is set", i);
+	r->stale = vctl_get16(slot + 104);
+	if (r->stale >> r->nmembers)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "RSD: stale mask %#x names absent members",
+				 r->stale);
+	if (r->stale && r->layout.raid == VCTL_RAID0)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "RSD: a raid0 RStore cannot have stale members");
+	for (unsigned i = 106; i < VCTL_RSD_SLOT; i++)
+		if (slot[i])
+			return vctl_errf(err, -VCTL_E_CORRUPT, "RSD: reserved byte %u is set", i);
 	return 0;
 }

@@ -66,6 +66,7 @@ static inline uint8_t *vctl_mblock_payload(uint8_t *buf)
 struct vctl_rsd_rec {
 	struct vctl_rsd_layout layout;
 	uint8_t nmembers;
+	uint16_t stale; /* members whose PSEG missed writes: bit k = member k */
 	uint32_t members[VCTL_RSD_MAX_MEMBERS]; /* vctl_member() packed */
 };
 

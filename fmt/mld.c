@@ -20,7 +20,7 @@
 #define ENCL_BODY (4 + 4 + 8 + 8 + VCTL_NAME_MAX)
 #define DISK_BODY (4 * 4 + 16 + 3 * 8 + VCTL_DISK_NAME_MAX + 1)
 #define VOL_BASE (4 * 8 + 6 * 4 + VCTL_NAME_MAX) /* + 8 per L2 block */
-#define META_BODY (2 * 4 + VCTL_META_MAX_COPIES * 8)
+#define META_BODY (2 * 4 + VCTL_META_MAX_COPIES * 8 + 8)
 #define RSDTAB_BASE 8 /* + 8 per directory block */
 
 static size_t pad8(size_t n)
@@ -145,6 +145,8 @@ int vctl_mld_encode(const struct vctl_mld *m, uint8_t *buf, size_t cap, size_t *
 			vctl_w32(&w, k < e->ncopies ? e->disk[k] : 0);
 			vctl_w32(&w, k < e->ncopies ? e->pseg[k] : 0);
 		}
+		vctl_w32(&w, e->stale);
+		vctl_w32(&w, 0);
 		rec_end(&w, at);
 		nrec++;
 	}
@@ -321,6 +323,8 @@ static int decode_record(struct vctl_mld *m, uint16_t type, struct vctl_rcur *r,
 			e->disk[k] = vctl_r32(r);
 			e->pseg[k] = vctl_r32(r);
 		}
+		e->stale = vctl_r32(r);
+		ok = vctl_r32(r) == 0;
 		break;
 	}
 	case VCTL_REC_RSDTAB:
@@ -582,6 +586,10 @@ static int validate_meta(const struct vctl_mld *m, struct vctl_err *err)
 		if (e->index >= m->nmeta)
 			return vctl_errf(err, -VCTL_E_CORRUPT,
 					 "MLD: metadata extent %u of %u", e->index, m->nmeta);
+		/* at least one copy must be in step */
+		if (e->stale >> e->ncopies || e->stale == (1u << e->ncopies) - 1)
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "MLD: metadata extent %u: stale mask %#x", e->index, e->stale);
 		for (uint32_t k = 0; k < VCTL_META_MAX_COPIES; k++) {
 			if (k >= e->ncopies) {
 				if (e->disk[k] || e->pseg[k])
@@ -633,7 +641,7 @@ int vctl_mld_validate(const struct vctl_mld *m, struct vctl_err *err)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: %u disks", m->ndisks);
 	if (m->nencl > VCTL_MAX_DISKS)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: %u enclosures", m->nencl);
-	if (m->pool.flags)
+	if (m->pool.flags & ~VCTL_POOL_FLAGS_KNOWN)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: unknown pool flags %#x", m->pool.flags);
 	if (m->pool.quorum_target == 0 || m->pool.quorum_target > m->ndisks)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: quorum target %u of %u disks",

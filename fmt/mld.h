@@ -37,6 +37,12 @@ enum vctl_disk_state {
 #define VCTL_DISK_F_QUORUM 0x1u /* holds an MLD copy */
 #define VCTL_DISK_NAME_MAX 255
 
+/* Pool flags. */
+#define VCTL_POOL_DIRTY 0x1u /* redundant RStores may have been written without a
+				clean close: mirrors and parity are resynced at the
+				next open for writing */
+#define VCTL_POOL_FLAGS_KNOWN VCTL_POOL_DIRTY
+
 struct vctl_mld_pool {
 	uint8_t uuid[16];
 	uint64_t created;
@@ -91,6 +97,7 @@ struct vctl_mld_meta {
 	uint32_t ncopies;
 	uint32_t disk[VCTL_META_MAX_COPIES];
 	uint32_t pseg[VCTL_META_MAX_COPIES];
+	uint32_t stale; /* copies that missed writes: bit k = copy k */
 };
 
 struct vctl_mld {

@@ -18,7 +18,7 @@ enum vctl_raid {
 };
 
 #define VCTL_RSD_MAX_MEMBERS 16u
-#define VCTL_RSD_SLOT 104u /* bytes of one RSD on disk */
+#define VCTL_RSD_SLOT 112u /* bytes of one RSD on disk */
 #define VCTL_MEMBER_DISK_BITS 10u
 #define VCTL_MEMBER_PSEG_BITS 22u
 #define VCTL_MAX_PSEGS_PER_DISK (1u << VCTL_MEMBER_PSEG_BITS)

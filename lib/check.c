@@ -122,7 +122,7 @@ static int check_member(const struct vctl_pool *p, const struct vctl_member *m,
 	return r;
 }
 
-int vctl_pool_check(const struct vctl_pool *p, struct vctl_check_report *rep,
+int vctl_pool_check(const struct vctl_pool *p, unsigned what, struct vctl_check_report *rep,
 		    struct vctl_err *err)
 {
 	memset(rep, 0, sizeof(*rep));
@@ -178,7 +178,7 @@ int vctl_pool_check(const struct vctl_pool *p, struct vctl_check_report *rep,
 		free(copies);
 	}
 	if (r == 0 && p->have_mld)
-		r = vctl_check_maps(p, rep);
+		r = vctl_check_maps(p, what, rep);
 	if (r < 0) {
 		vctl_check_report_free(rep);
 		return vctl_errf(err, r, "out of memory");

@@ -17,7 +17,10 @@ struct vctl_check_report {
 /* Verifies every crc, generation agreement between MLD copies and every
  * cross-reference the pool has. Returns 0 (problems in the report) or a
  * negative errno if the check itself could not run. */
-int vctl_pool_check(const struct vctl_pool *p, struct vctl_check_report *rep,
+/* What to check beyond every crc and cross-reference. */
+#define VCTL_CHECK_DATA 0x1u /* read every redundant RStore: mirrors, parity */
+
+int vctl_pool_check(const struct vctl_pool *p, unsigned what, struct vctl_check_report *rep,
 		    struct vctl_err *err);
 void vctl_check_report_free(struct vctl_check_report *rep);
 
@@ -27,7 +30,7 @@ int vctl_check_add(struct vctl_check_report *rep, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int vctl_check_note(struct vctl_check_report *rep, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int vctl_check_maps(const struct vctl_pool *p, struct vctl_check_report *rep);
+int vctl_check_maps(const struct vctl_pool *p, unsigned what, struct vctl_check_report *rep);
 
 /* One MLD copy as status and check see it: the newest valid generation on
  * a quorum disk, and whether that is the pool's current one. */

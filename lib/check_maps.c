@@ -84,12 +84,12 @@ static int64_t scan_rstore(const struct vctl_pool *p, const struct vctl_rsd *r, 
 	return INT64_MAX;
 }
 
+/* A member whose disk is missing or failed (a stale one on a present disk
+ * is counted apart). */
 static bool degraded(const struct vctl_pool *p, const struct vctl_rsd *r, uint32_t *disk)
 {
 	for (unsigned k = 0; k < r->nmembers; k++) {
-		int fd;
-		uint64_t base;
-		if (!vctl_raid_member(p, r, k, &fd, &base)) {
+		if (!vctl_raid_reachable(p, r, k)) {
 			*disk = vctl_member_disk(r->m[k]);
 			return true;
 		}
@@ -100,7 +100,7 @@ static bool degraded(const struct vctl_pool *p, const struct vctl_rsd *r, uint32
 /* Per volume: RStores that lost data, and RStores that run degraded. */
 struct vol_tally {
 	const char *name;
-	uint32_t lost, degraded, disk;
+	uint32_t lost, degraded, stale, disk;
 };
 
 static struct vol_tally *tally_of(struct vol_tally *t, uint32_t n, const char *name)
@@ -111,8 +111,9 @@ static struct vol_tally *tally_of(struct vol_tally *t, uint32_t n, const char *n
 	return NULL;
 }
 
-static int check_rsds(const struct vctl_pool *p, struct vctl_check_report *rep)
+static int check_rsds(const struct vctl_pool *p, unsigned what, struct vctl_check_report *rep)
 {
+	bool dirty = p->mld.pool.flags & VCTL_POOL_DIRTY;
 	const struct vctl_state *st = p->st;
 	const char **own = rsd_owners(p);
 	size_t chunk = 1u << 20;
@@ -127,8 +128,12 @@ static int check_rsds(const struct vctl_pool *p, struct vctl_check_report *rep)
 			continue;
 		const char *vol = own[id] ? own[id] : "?";
 		if (!rsd->refs) {
-			r = vctl_check_add(rep, "RSD %u is referenced by no volume: its %u PSEGs are lost",
-					   id, rsd->nmembers);
+			/* a damaged map may be what references it */
+			r = p->st->ndamaged
+				    ? vctl_check_note(rep, "RSD %u is referenced by no loaded volume (a damaged map may hold it)",
+						      id)
+				    : vctl_check_add(rep, "RSD %u is referenced by no volume: its %u PSEGs are lost",
+						     id, rsd->nmembers);
 			continue;
 		}
 		uint32_t disk;
@@ -143,28 +148,45 @@ static int check_rsds(const struct vctl_pool *p, struct vctl_check_report *rep)
 			}
 			continue;
 		}
-		if (rsd->raid == VCTL_RAID0)
+		if (rsd->stale) {
+			struct vol_tally *vt = tally_of(t, p->mld.nvol, own[id]);
+			if (vt)
+				vt->stale++;
+			continue;
+		}
+		if (rsd->raid == VCTL_RAID0 || !(what & VCTL_CHECK_DATA))
 			continue;
 		unsigned pair = 0;
 		int64_t bad = scan_rstore(p, rsd, a, b, chunk, &pair);
+		/* after an unclean close, out of step is expected until resync */
+		int (*say)(struct vctl_check_report *, const char *, ...) =
+			dirty ? vctl_check_note : vctl_check_add;
 		if (bad == -EIO)
 			r = vctl_check_add(rep, "volume %s: RSD %u: a member could not be read", vol, id);
 		else if (bad != INT64_MAX && rsd->raid == VCTL_RAID5)
-			r = vctl_check_add(rep, "volume %s: RSD %u: RAID5 parity is wrong at byte %lld of its PSEGs (row %lld)",
-					   vol, id, (long long)bad, (long long)(bad / rsd->stripe));
+			r = say(rep, "volume %s: RSD %u: RAID5 parity is wrong at byte %lld of its PSEGs (row %lld)",
+				vol, id, (long long)bad, (long long)(bad / rsd->stripe));
 		else if (bad != INT64_MAX)
-			r = vctl_check_add(rep, "volume %s: RSD %u: mirror halves of column %u differ at byte %lld of their PSEGs",
-					   vol, id, pair, (long long)bad);
+			r = say(rep, "volume %s: RSD %u: mirror halves of column %u differ at byte %lld of their PSEGs",
+				vol, id, pair, (long long)bad);
 	}
 	for (uint32_t i = 0; t && r == 0 && i < p->mld.nvol; i++) {
 		const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, t[i].disk);
 		const char *how = d && d->state == VCTL_DISK_FAILED ? "failed" : "missing";
+		bool gone = d && d->state == VCTL_DISK_FAILED;
 		if (t[i].lost)
-			r = vctl_check_add(rep, "volume %s: %u RStores have a member on %s disk %u (%s): their data there is lost",
-					   t[i].name, t[i].lost, how, t[i].disk, d ? d->name : "?");
+			r = vctl_check_add(rep, "volume %s: %u RStore%s a member on %s disk %u (%s): %s",
+					   t[i].name, t[i].lost, t[i].lost == 1 ? " has" : "s have", how,
+					   t[i].disk, d ? d->name : "?",
+					   gone ? "their data there is lost"
+						: "their data there is unavailable until it returns");
 		if (r == 0 && t[i].degraded)
-			r = vctl_check_note(rep, "volume %s: %u RStores run degraded (disk %u is %s); their redundancy is not verified",
-					    t[i].name, t[i].degraded, t[i].disk, how);
+			r = vctl_check_note(rep, "volume %s: %u RStore%s degraded (disk %u is %s); redundancy not verified",
+					    t[i].name, t[i].degraded, t[i].degraded == 1 ? " runs" : "s run",
+					    t[i].disk, how);
+		if (r == 0 && t[i].stale)
+			r = vctl_check_note(rep, "volume %s: %u RStore%s a stale member (it missed writes); rebuilt at the next open for writing once its disk is present",
+					    t[i].name, t[i].stale, t[i].stale == 1 ? " has" : "s have");
 	}
 	free(t);
 	free(own);
@@ -190,9 +212,10 @@ static int check_meta(const struct vctl_pool *p, struct vctl_check_report *rep)
 			uint32_t disk;
 			uint64_t off = vctl_meta_disk_offset(p, addr, c, &disk);
 			const struct vctl_member *m = p->by_index[disk];
-			/* a copy on a missing or failed disk is rebuilt with it */
+			/* a copy on a missing or failed disk, or one that missed
+			 * writes, is rebuilt with it */
 			const struct vctl_mld_disk *dk = vctl_mld_disk_by_index(&p->mld, disk);
-			if (!m || !dk || dk->state != VCTL_DISK_ACTIVE) {
+			if (!m || !dk || dk->state != VCTL_DISK_ACTIVE || (e->stale & (1u << c))) {
 				away[disk]++;
 				continue;
 			}
@@ -219,7 +242,7 @@ static int check_meta(const struct vctl_pool *p, struct vctl_check_report *rep)
 	}
 	for (uint32_t d = 0; away && r == 0 && d < VCTL_MAX_DISKS; d++)
 		if (away[d])
-			r = vctl_check_note(rep, "%u metadata blocks have a copy on disk %u, which is missing or failed",
+			r = vctl_check_note(rep, "%u metadata blocks have a copy on disk %u that is missing, failed or stale",
 					    away[d], d);
 	free(away);
 	free(a);
@@ -227,12 +250,20 @@ static int check_meta(const struct vctl_pool *p, struct vctl_check_report *rep)
 	return r;
 }
 
-int vctl_check_maps(const struct vctl_pool *p, struct vctl_check_report *rep)
+int vctl_check_maps(const struct vctl_pool *p, unsigned what, struct vctl_check_report *rep)
 {
 	if (p->load_error[0])
 		return vctl_check_add(rep, "maps: %s", p->load_error);
 	if (!p->st)
 		return 0;
-	int r = check_meta(p, rep);
-	return r < 0 ? r : check_rsds(p, rep);
+	int r = 0;
+	for (uint32_t i = 0; r == 0 && i < p->st->nvmaps; i++)
+		if (p->st->vmaps[i] && p->st->vmaps[i]->damaged)
+			r = vctl_check_add(rep, "volume %s is unavailable: its map is damaged (%s)",
+					   p->mld.vols[i].name, p->st->vmaps[i]->damaged);
+	if (r == 0 && (p->mld.pool.flags & VCTL_POOL_DIRTY))
+		r = vctl_check_note(rep, "the pool was not closed cleanly: mirrors and parity are resynced at the next open for writing");
+	if (r == 0)
+		r = check_meta(p, rep);
+	return r < 0 ? r : check_rsds(p, what, rep);
 }

@@ -52,10 +52,18 @@ int vctl_state_load(struct vctl_pool *p, struct vctl_err *err)
 		r = vctl_meta_init(p, err);
 	if (r == 0)
 		r = vctl_rsd_load(p, err);
+	/* A damaged map takes down its volume, not the pool. */
 	for (uint32_t i = 0; i < p->mld.nvol && r == 0; i++) {
-		r = vctl_vmap_load(p, &p->mld.vols[i], &st->vmaps[i], err);
+		struct vctl_err verr = {0};
+		int rv = vctl_vmap_load(p, &p->mld.vols[i], &st->vmaps[i], &verr);
 		if (st->vmaps[i])
 			st->nvmaps = i + 1;
+		if (rv == -ENOMEM || !st->vmaps[i])
+			r = vctl_errf(err, -ENOMEM, "out of memory");
+		else if (rv < 0) {
+			st->vmaps[i]->damaged = strdup(verr.msg);
+			st->ndamaged++;
+		}
 	}
 	return r;
 }
@@ -79,7 +87,9 @@ int vctl_state_sync(struct vctl_pool *p, struct vctl_err *err)
 {
 	if (!p->st)
 		return 0;
-	int r = vctl_rsd_sync(p, err);
+	int r = vctl_meta_reserve(p, vctl_meta_need(p), err);
+	if (r == 0)
+		r = vctl_rsd_sync(p, err);
 	for (uint32_t i = 0; i < p->mld.nvol && r == 0; i++) {
 		struct vctl_mld_volume *v = &p->mld.vols[i];
 		struct vctl_vmap *vm = vctl_vmap_of(p, v->id);
@@ -99,4 +109,17 @@ void vctl_state_commit_done(struct vctl_pool *p)
 		return;
 	vctl_space_commit_done(p);
 	vctl_meta_commit_done(p);
+}
+
+bool vctl_state_pending(const struct vctl_pool *p)
+{
+	const struct vctl_state *st = p->st;
+	if (!st)
+		return false;
+	if (st->ndirty_rsd_blocks || st->dirs_dirty || st->npfree || st->nmfree)
+		return true;
+	for (uint32_t i = 0; i < st->nvmaps; i++)
+		if (st->vmaps[i] && (st->vmaps[i]->ndirty || st->vmaps[i]->l2_dirty))
+			return true;
+	return false;
 }

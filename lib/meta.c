@@ -30,6 +30,7 @@ int vctl_meta_init(struct vctl_pool *p, struct vctl_err *err)
 		return vctl_errf(err, -ENOMEM, "out of memory");
 	bit_set(st->mused, 0); /* address 0 means "none" */
 	st->mhint = 1;
+	st->mfree = st->nmblocks ? st->nmblocks - 1 : 0;
 	for (uint32_t i = 0; i < p->mld.nmeta; i++) {
 		const struct vctl_mld_meta *e = &p->mld.meta[i];
 		for (uint32_t k = 0; k < e->ncopies; k++) {
@@ -68,14 +69,18 @@ int vctl_meta_read(struct vctl_pool *p, uint64_t addr, uint16_t type, uint8_t *b
 				 vctl_mblock_type_name(type), (unsigned long long)addr);
 	struct vctl_err first = {0};
 	unsigned n = copies_of(p, addr);
-	/* The first good copy wins; `vctl check` compares all of them. */
+	/* The first good copy wins; `vctl check` compares all of them. A
+	 * stale copy missed writes and is never read. */
+	uint32_t stale = p->mld.meta[addr / vctl_meta_blocks_per_extent(g)].stale;
 	for (unsigned c = 0; c < n; c++) {
 		uint32_t disk;
 		uint64_t off = vctl_meta_disk_offset(p, addr, c, &disk);
 		struct vctl_member *m = p->by_index[disk];
 		struct vctl_err e = {0};
 		int r;
-		if (!m) {
+		if (stale & (1u << c)) {
+			r = vctl_errf(&e, -EIO, "copy %u is stale", c);
+		} else if (!m) {
 			r = vctl_errf(&e, -EIO, "disk %u is missing", disk);
 		} else {
 			long long got = vctl_io_pread(m->fd, buf, g->mblock_size, off);
@@ -102,6 +107,7 @@ int vctl_meta_mark_used(struct vctl_pool *p, uint64_t addr, const char *what,
 		return vctl_errf(err, -VCTL_E_CORRUPT, "%s at block %llu: the block is used twice",
 				 what, (unsigned long long)addr);
 	bit_set(p->st->mused, addr);
+	p->st->mfree--;
 	return 0;
 }
 
@@ -142,6 +148,8 @@ static int grow(struct vctl_pool *p, struct vctl_err *err)
 	}
 	st->mhint = st->nmblocks;
 	st->nmblocks = nblocks;
+	st->mfree += per;
+	/* the new extent's address 0 is only reserved in extent 0 */
 	return 0;
 }
 
@@ -154,6 +162,7 @@ static int alloc_block(struct vctl_pool *p, uint64_t *addr, struct vctl_err *err
 			if (!bit_get(st->mused, b)) {
 				bit_set(st->mused, b);
 				st->mhint = b + 1;
+				st->mfree--;
 				*addr = b;
 				return 0;
 			}
@@ -177,11 +186,16 @@ int vctl_meta_write_new(struct vctl_pool *p, uint8_t *buf, struct vctl_mblock_hd
 	memcpy(h->pool_uuid, p->mld.pool.uuid, 16);
 	vctl_mblock_seal(buf, g, h);
 	unsigned n = copies_of(p, *addr), written = 0;
+	struct vctl_mld_meta *e = &p->mld.meta[*addr / vctl_meta_blocks_per_extent(g)];
 	for (unsigned c = 0; c < n; c++) {
 		uint32_t disk;
 		uint64_t off = vctl_meta_disk_offset(p, *addr, c, &disk);
-		if (!vctl_disk_usable(p, disk))
-			continue; /* a missing copy is rebuilt with its disk */
+		/* A copy that cannot take the write is marked stale in the MLD
+		 * committed with this block: reads skip it until a resync. */
+		if ((e->stale & (1u << c)) || !vctl_disk_usable(p, disk)) {
+			e->stale |= 1u << c;
+			continue;
+		}
 		struct vctl_member *m = p->by_index[disk];
 		r = vctl_io_pwrite(m->fd, buf, g->mblock_size, off);
 		if (r < 0)
@@ -215,7 +229,38 @@ void vctl_meta_release(struct vctl_pool *p, uint64_t addr)
 void vctl_meta_commit_done(struct vctl_pool *p)
 {
 	struct vctl_state *st = p->st;
-	for (uint32_t i = 0; i < st->nmfree; i++)
-		bit_clr(st->mused, st->mfree_pending[i]);
+	for (uint32_t i = 0; i < st->nmfree; i++) {
+		if (bit_get(st->mused, st->mfree_pending[i])) {
+			bit_clr(st->mused, st->mfree_pending[i]);
+			st->mfree++;
+		}
+	}
 	st->nmfree = 0;
+}
+
+uint64_t vctl_meta_need(const struct vctl_pool *p)
+{
+	const struct vctl_state *st = p->st;
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	uint64_t n = st->ndirty_rsd_blocks;
+	/* any moved RSD block rewrites the directory, as big as the table needs */
+	if (st->ndirty_rsd_blocks || st->dirs_dirty)
+		n += (st->nrsd_blocks + vctl_mblock_addrs(g)) / vctl_mblock_addrs(g);
+	/* each volume with a changed LMAP rewrites it and its L2MAP blocks */
+	for (uint32_t i = 0; i < st->nvmaps; i++) {
+		const struct vctl_vmap *vm = st->vmaps[i];
+		if (vm && (vm->ndirty || vm->l2_dirty))
+			n += vm->ndirty + vctl_volume_l2_blocks(g, p->mld.vols[i].size);
+	}
+	return n;
+}
+
+int vctl_meta_reserve(struct vctl_pool *p, uint64_t need, struct vctl_err *err)
+{
+	while (p->st->mfree < need) {
+		int r = grow(p, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }

@@ -14,6 +14,7 @@
 #include "fmt/bytes.h"
 #include "io.h"
 #include "load.h"
+#include "resync.h"
 #include "state.h"
 
 static char *join(const char *dir, const char *name)
@@ -365,6 +366,14 @@ int vctl_pool_open(const char *dir, unsigned flags, struct vctl_pool **out,
 			snprintf(p->load_error, sizeof(p->load_error), "%s", lerr.msg);
 			vctl_state_free(p);
 		}
+		/* An open for writing repairs redundancy before anything else
+		 * writes, the way md resyncs at assembly. */
+		if (p->st && (flags & VCTL_OPEN_WRITE) && vctl_pool_needs_resync(p) &&
+		    (r = vctl_pool_resync(p, err)) < 0) {
+			vctl_err_wrap(err, "resyncing redundant RStores");
+			vctl_pool_close(p);
+			return r;
+		}
 	}
 	*out = p;
 	return 0;
@@ -374,6 +383,17 @@ void vctl_pool_close(struct vctl_pool *p)
 {
 	if (!p)
 		return;
+	/* A clean close: when nothing is left uncommitted (a failed command
+	 * leaves changes that must never be committed), the DIRTY mark this
+	 * open set comes off. Otherwise it stays, and the next open resyncs:
+	 * safe either way. */
+	if (p->st && p->st->marked_dirty && !p->broken && (p->flags & VCTL_OPEN_WRITE) &&
+	    !vctl_state_pending(p)) {
+		struct vctl_err e = {0};
+		p->mld.pool.flags &= ~VCTL_POOL_DIRTY;
+		if (vctl_pool_commit(p, &e) < 0)
+			p->mld.pool.flags |= VCTL_POOL_DIRTY;
+	}
 	vctl_state_free(p);
 	for (uint32_t i = 0; i < p->nmembers; i++)
 		vctl_member_free(&p->members[i]);

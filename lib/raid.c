@@ -8,14 +8,20 @@
 
 #include "io.h"
 
-bool vctl_raid_member(const struct vctl_pool *p, const struct vctl_rsd *r, unsigned idx,
-		      int *fd, uint64_t *base)
+bool vctl_raid_reachable(const struct vctl_pool *p, const struct vctl_rsd *r, unsigned idx)
 {
 	uint32_t disk = vctl_member_disk(r->m[idx]);
 	const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, disk);
-	const struct vctl_member *m = p->by_index[disk];
-	if (!d || d->state != VCTL_DISK_ACTIVE || !m)
+	return d && d->state == VCTL_DISK_ACTIVE && p->by_index[disk];
+}
+
+bool vctl_raid_member(const struct vctl_pool *p, const struct vctl_rsd *r, unsigned idx,
+		      int *fd, uint64_t *base)
+{
+	/* a stale member missed writes: never read, never written, until rebuilt */
+	if ((r->stale & (1u << idx)) || !vctl_raid_reachable(p, r, idx))
 		return false;
+	const struct vctl_member *m = p->by_index[vctl_member_disk(r->m[idx])];
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	*fd = m->fd;
 	*base = g->quorum_size + (uint64_t)vctl_member_pseg(r->m[idx]) * g->pseg_size;
@@ -27,8 +33,11 @@ static int missing(const struct vctl_pool *p, const struct vctl_rsd *r, unsigned
 {
 	uint32_t disk = vctl_member_disk(r->m[idx]);
 	const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, disk);
-	return vctl_errf(err, -EIO, "disk %u (%s) is %s", disk, d ? d->name : "?",
-			 d && d->state == VCTL_DISK_FAILED ? "failed" : "missing");
+	if (vctl_raid_reachable(p, r, idx))
+		return vctl_errf(err, -EIO, "member %u (disk %u) is stale and not yet rebuilt",
+				 idx, disk);
+	return vctl_errf(err, -EIO, "disk %u (%s) %s", disk, d ? d->name : "?",
+			 d && d->state == VCTL_DISK_FAILED ? "has failed" : "is missing");
 }
 
 void vctl_xor(uint8_t *dst, const uint8_t *src, size_t n)

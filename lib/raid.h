@@ -30,6 +30,8 @@ static inline unsigned vctl_raid5_data(const struct vctl_rsd *r, uint64_t row, u
  * its PSEG. Returns false if the disk is missing or failed. */
 bool vctl_raid_member(const struct vctl_pool *p, const struct vctl_rsd *r, unsigned idx,
 		      int *fd, uint64_t *base);
+/* Whether member idx's disk is present and active (stale or not). */
+bool vctl_raid_reachable(const struct vctl_pool *p, const struct vctl_rsd *r, unsigned idx);
 
 void vctl_xor(uint8_t *dst, const uint8_t *src, size_t n);
 

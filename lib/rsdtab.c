@@ -48,6 +48,8 @@ static struct vctl_rsd *rsd_alloc(const struct vctl_rsd_layout *l, unsigned n,
 	r->stripe = l->stripe;
 	r->nmembers = (uint8_t)n;
 	r->refs = 0;
+	r->stale = 0;
+	r->pad = 0;
 	memcpy(r->m, members, n * sizeof(uint32_t));
 	return r;
 }
@@ -112,6 +114,7 @@ int vctl_rsd_load(struct vctl_pool *p, struct vctl_err *err)
 			st->rsd[id] = rsd_alloc(&rec.layout, rec.nmembers, rec.members);
 			if (!st->rsd[id])
 				return vctl_errf(err, -ENOMEM, "out of memory");
+			st->rsd[id]->stale = rec.stale;
 			for (unsigned k = 0; k < rec.nmembers; k++) {
 				char what[32];
 				snprintf(what, sizeof(what), "RSD %u", id);
@@ -150,10 +153,20 @@ int vctl_rsd_new(struct vctl_pool *p, const struct vctl_rsd_layout *l, const uin
 	st->rsd[i] = rsd_alloc(l, vctl_layout_members(l), members);
 	if (!st->rsd[i])
 		return vctl_errf(err, -ENOMEM, "out of memory");
-	st->rsd_block_dirty[i / per] = 1;
+	vctl_rsd_dirty(p, i);
 	st->rsd_free_hint = i + 1;
 	*id = i;
 	return 0;
+}
+
+void vctl_rsd_dirty(struct vctl_pool *p, uint32_t id)
+{
+	struct vctl_state *st = p->st;
+	uint32_t b = id / vctl_mblock_rsds(&p->mld.pool.geom);
+	if (!st->rsd_block_dirty[b]) {
+		st->rsd_block_dirty[b] = 1;
+		st->ndirty_rsd_blocks++;
+	}
 }
 
 void vctl_rsd_ref(struct vctl_pool *p, uint32_t id)
@@ -170,8 +183,8 @@ void vctl_rsd_unref(struct vctl_pool *p, uint32_t id)
 	for (unsigned k = 0; k < r->nmembers; k++)
 		vctl_space_release(p, r->m[k]);
 	free(r);
+	vctl_rsd_dirty(p, id);
 	st->rsd[id] = NULL;
-	st->rsd_block_dirty[id / vctl_mblock_rsds(&p->mld.pool.geom)] = 1;
 	if (id < st->rsd_free_hint)
 		st->rsd_free_hint = id;
 }
@@ -195,7 +208,7 @@ int vctl_rsd_sync(struct vctl_pool *p, struct vctl_err *err)
 			struct vctl_rsd_rec rec = {
 				.layout = {.raid = r->raid, .width = r->width, .rss = r->rss,
 					   .stripe = r->stripe},
-				.nmembers = r->nmembers};
+				.nmembers = r->nmembers, .stale = r->stale};
 			memcpy(rec.members, r->m, r->nmembers * sizeof(uint32_t));
 			vctl_rsd_encode(&rec, vctl_mblock_payload(buf) + s * VCTL_RSD_SLOT);
 			used++;
@@ -210,6 +223,7 @@ int vctl_rsd_sync(struct vctl_pool *p, struct vctl_err *err)
 		st->rsd_block_dirty[b] = 0;
 		st->dirs_dirty = true;
 	}
+	st->ndirty_rsd_blocks = 0;
 	if (!st->dirs_dirty)
 		return 0;
 	uint32_t ndirs = (st->nrsd_blocks + per_dir - 1) / per_dir;

@@ -15,7 +15,9 @@
 struct vctl_rsd {
 	uint8_t raid, width, nmembers, rss;
 	uint32_t stripe;
-	uint32_t refs; /* LMAP entries of all volumes that point here */
+	uint32_t refs;  /* LMAP entries of all volumes that point here */
+	uint16_t stale; /* members that missed writes: bit k = member k */
+	uint16_t pad;
 	uint32_t m[];
 };
 
@@ -37,6 +39,8 @@ struct vctl_vmap {
 	uint32_t nlm;    /* LMAP objects allocated */
 	struct vctl_lmap **lmaps;
 	bool l2_dirty;   /* an LMAP address changed: the L2 blocks must be rewritten */
+	uint32_t ndirty; /* LMAPs the next commit writes */
+	char *damaged;   /* why the map could not be loaded whole; NULL = healthy */
 };
 
 struct vctl_state {
@@ -47,16 +51,19 @@ struct vctl_state {
 	uint64_t *rsd_block_addr; /* per RSD block of the table */
 	uint8_t *rsd_block_dirty;
 	uint32_t nrsd_blocks, rsd_blocks_cap;
+	uint32_t ndirty_rsd_blocks; /* RSD blocks the next commit writes */
 	bool dirs_dirty;
 
 	/* maps, in the order of mld.vols */
 	struct vctl_vmap **vmaps;
 	uint32_t nvmaps;
+	uint32_t ndamaged; /* volumes whose maps are damaged */
 
 	/* metadata space: one bit per block, set = in use by the last commit or
 	 * by this one */
 	uint8_t *mused;
 	uint64_t nmblocks;
+	uint64_t mfree;           /* blocks free now */
 	uint64_t *mfree_pending; /* freed by this transaction: free after commit */
 	uint32_t nmfree, mfree_cap;
 	uint64_t mhint;
@@ -69,6 +76,7 @@ struct vctl_state {
 
 	bool data_dirty;         /* data written since the last flush */
 	bool meta_dirty;         /* metadata blocks written since the last flush */
+	bool marked_dirty;       /* this open set VCTL_POOL_DIRTY: a clean close clears it */
 	/* RAID5 rows under read-modify-write, hashed */
 #define VCTL_STRIPE_LOCKS 256
 	pthread_mutex_t stripe_lock[VCTL_STRIPE_LOCKS];
@@ -121,6 +129,13 @@ int vctl_meta_write_new(struct vctl_pool *p, uint8_t *buf, struct vctl_mblock_hd
 int vctl_meta_mark_used(struct vctl_pool *p, uint64_t addr, const char *what,
 			struct vctl_err *err);
 void vctl_meta_release(struct vctl_pool *p, uint64_t addr);
+/* Grows the metadata space until `need` blocks are free. */
+int vctl_meta_reserve(struct vctl_pool *p, uint64_t need, struct vctl_err *err);
+/* Blocks the next commit may write, from what is dirty. */
+uint64_t vctl_meta_need(const struct vctl_pool *p);
+/* Kept free beyond what a commit needs, so that management commits (a
+ * delete, a rename) still find room when data has filled the pool. */
+#define VCTL_META_SLOP 32u
 void vctl_meta_commit_done(struct vctl_pool *p);
 uint64_t vctl_meta_disk_offset(const struct vctl_pool *p, uint64_t addr, unsigned copy,
 			       uint32_t *disk);
@@ -130,6 +145,8 @@ int vctl_rsd_load(struct vctl_pool *p, struct vctl_err *err);
 int vctl_rsd_new(struct vctl_pool *p, const struct vctl_rsd_layout *l, const uint32_t *members,
 		 uint32_t *id, struct vctl_err *err);
 void vctl_rsd_ref(struct vctl_pool *p, uint32_t id);
+/* Marks the RSD block holding `id` for the next commit. */
+void vctl_rsd_dirty(struct vctl_pool *p, uint32_t id);
 void vctl_rsd_unref(struct vctl_pool *p, uint32_t id);
 int vctl_rsd_sync(struct vctl_pool *p, struct vctl_err *err);
 static inline struct vctl_rsd *vctl_rsd_get(const struct vctl_pool *p, uint32_t id);

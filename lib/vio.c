@@ -7,6 +7,14 @@
 #include "state.h"
 #include "volume.h"
 
+static int lookup_any(const struct vctl_pool *p, uint64_t id, struct vctl_mld_volume **v,
+		      struct vctl_vmap **vm)
+{
+	*v = vctl_mld_volume_by_id(&p->mld, id);
+	*vm = *v && p->st ? vctl_vmap_of(p, id) : NULL;
+	return *v && *vm ? 0 : -ENOENT;
+}
+
 static int lookup(const struct vctl_pool *p, uint64_t id, struct vctl_mld_volume **v,
 		  struct vctl_vmap **vm, struct vctl_err *err)
 {
@@ -14,6 +22,9 @@ static int lookup(const struct vctl_pool *p, uint64_t id, struct vctl_mld_volume
 	*vm = *v && p->st ? vctl_vmap_of(p, id) : NULL;
 	if (!*v || !*vm)
 		return vctl_errf(err, -ENOENT, "no volume with id %llu", (unsigned long long)id);
+	if ((*vm)->damaged)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "volume %s is unavailable: its map is damaged (%s)",
+				 (*v)->name, (*vm)->damaged);
 	return 0;
 }
 
@@ -99,7 +110,12 @@ int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
 				    .stripe = v->stripe};
 	unsigned n = vctl_layout_members(&l);
 	uint32_t members[VCTL_RSD_MAX_MEMBERS], id;
-	int r = vctl_space_alloc(p, n, spread_of(l.raid), members, err);
+	/* Metadata first: the commit that records this RStore must find room
+	 * even if the data fills the pool. */
+	int r = vctl_meta_reserve(p, vctl_meta_need(p) + VCTL_META_SLOP, err);
+	if (r < 0)
+		return r;
+	r = vctl_space_alloc(p, n, spread_of(l.raid), members, err);
 	if (r < 0)
 		return r;
 	/* Zeroed before an RSD exists: a failure here leaves nothing that a
@@ -125,18 +141,42 @@ int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
 	return 0;
 }
 
-/* A write must not leave a redundant RStore silently split: a member on a
- * disk that is missing (not yet failed) has the disk marked failed, and
- * committed, before the first write that it misses. */
-static int fail_missing_members(struct vctl_pool *p, const struct vctl_rsd *r,
-				struct vctl_err *err)
+/* Before a write reaches redundant RStores, two things may need to be
+ * durable first, in one commit made before this write allocates anything
+ * (so that no RStore it allocates is published before its data is
+ * written):
+ *  - the pool's DIRTY mark: a crash in the middle of a mirrored or parity
+ *    write leaves the RStore out of step, and the next open for writing
+ *    resyncs every such RStore; a clean close clears the mark;
+ *  - a stale mark on each member the write cannot reach (its disk is
+ *    missing or failed): reads never trust that member again until it is
+ *    rebuilt, even when its disk comes back. Other RStores on the disk are
+ *    not affected. */
+static int prepare_write(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
+			 uint64_t off, size_t len, struct vctl_err *err)
 {
+	if (v->raid == VCTL_RAID0)
+		return 0;
+	const struct vctl_geom *g = &p->mld.pool.geom;
 	bool changed = false;
-	for (unsigned k = 0; k < r->nmembers; k++) {
-		uint32_t disk = vctl_member_disk(r->m[k]);
-		struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, disk);
-		if (d && d->state == VCTL_DISK_ACTIVE && !p->by_index[disk]) {
-			d->state = VCTL_DISK_FAILED;
+	if (!(p->mld.pool.flags & VCTL_POOL_DIRTY)) {
+		p->mld.pool.flags |= VCTL_POOL_DIRTY;
+		p->st->marked_dirty = true;
+		changed = true;
+	}
+	for (uint64_t k = off / g->rseg_size; len && k * g->rseg_size < off + len; k++) {
+		uint32_t ent = vctl_vmap_get(vm, g, k);
+		if (!ent)
+			continue;
+		uint32_t id = (ent & VCTL_LMAP_RSD_MASK) - 1;
+		struct vctl_rsd *r = vctl_rsd_get(p, id);
+		uint16_t add = 0;
+		for (unsigned m = 0; m < r->nmembers; m++)
+			if (!(r->stale & (1u << m)) && !vctl_raid_reachable(p, r, m))
+				add |= (uint16_t)(1u << m);
+		if (add) {
+			r->stale |= add;
+			vctl_rsd_dirty(p, id);
 			changed = true;
 		}
 	}
@@ -150,7 +190,9 @@ int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 {
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	const char *b = buf;
-	int r;
+	int r = prepare_write(p, v, vm, off, len, err);
+	if (r < 0)
+		return r;
 	while (len > 0) {
 		uint64_t rseg = off / g->rseg_size;
 		uint32_t ent = vctl_vmap_get(vm, g, rseg);
@@ -162,8 +204,6 @@ int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 		}
 		size_t n = run_length(p, vm, off, len, ent);
 		const struct vctl_rsd *rsd = vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
-		if (rsd->raid != VCTL_RAID0 && (r = fail_missing_members(p, rsd, err)) < 0)
-			return r;
 		r = vctl_raid_write(p, rsd, off % rstore_bytes_of(p, rsd), b, n, err);
 		if (r < 0)
 			return vctl_err_wrap(err, "volume %s at %llu", v->name,
@@ -194,7 +234,7 @@ int vctl_volume_map_walk(const struct vctl_pool *p, uint64_t id,
 {
 	struct vctl_mld_volume *v;
 	struct vctl_vmap *vm;
-	int r = lookup(p, id, &v, &vm, NULL);
+	int r = lookup_any(p, id, &v, &vm);
 	if (r < 0)
 		return r;
 	const struct vctl_geom *g = &p->mld.pool.geom;
@@ -249,7 +289,7 @@ int vctl_volume_lmap_walk(const struct vctl_pool *p, uint64_t id,
 {
 	struct vctl_mld_volume *v;
 	struct vctl_vmap *vm;
-	int r = lookup(p, id, &v, &vm, NULL);
+	int r = lookup_any(p, id, &v, &vm);
 	for (uint32_t li = 0; r == 0 && li < vm->nlmaps; li++) {
 		if (!vm->l2[li])
 			continue;

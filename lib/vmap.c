@@ -39,6 +39,7 @@ void vctl_vmap_free(struct vctl_vmap *vm, const struct vctl_geom *g)
 {
 	if (!vm)
 		return;
+	free(vm->damaged);
 	for (uint32_t i = 0; i < vm->nlm; i++)
 		lmap_free(vm->lmaps[i], g);
 	free(vm->lmaps);
@@ -114,7 +115,10 @@ int vctl_vmap_set(struct vctl_vmap *vm, const struct vctl_geom *g, uint64_t rseg
 		return 0;
 	lm->used += (entry != 0) - (old != 0);
 	(*ch)[e % VCTL_CHUNK] = entry;
-	lm->dirty = true;
+	if (!lm->dirty) {
+		lm->dirty = true;
+		vm->ndirty++;
+	}
 	return 0;
 }
 
@@ -130,6 +134,8 @@ int vctl_vmap_resize(struct vctl_pool *p, struct vctl_vmap *vm, uint32_t nlmaps)
 		if (lm->used)
 			return -EBUSY;
 		vctl_meta_release(p, lm->addr);
+		if (lm->dirty)
+			vm->ndirty--;
 		vm->lmaps[vm->l2[li] - 1] = NULL;
 		lmap_free(lm, g);
 		vm->l2_dirty = true;
@@ -179,9 +185,11 @@ static int load_lmap(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl
 	struct vctl_mblock_hdr h;
 	char what[128];
 	snprintf(what, sizeof(what), "volume %s LMAP %u", v->name, li);
-	int r = vctl_meta_read(p, addr, VCTL_T_LMAP, buf, &h, err);
+	/* Claimed before it is read: a damaged LMAP's block must not be
+	 * handed out again while its volume waits for repair. */
+	int r = vctl_meta_mark_used(p, addr, what, err);
 	if (r == 0)
-		r = vctl_meta_mark_used(p, addr, what, err);
+		r = vctl_meta_read(p, addr, VCTL_T_LMAP, buf, &h, err);
 	if (r < 0)
 		return vctl_err_wrap(err, "%s", what);
 	if (h.owner != v->id || h.index != li)
@@ -217,6 +225,7 @@ static int load_lmap(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl
 		return vctl_errf(err, -VCTL_E_CORRUPT, "%s: counts %u entries and holds %u", what,
 				 h.count, lm->used);
 	lm->dirty = false;
+	vm->ndirty = 0;
 	return 0;
 }
 
@@ -234,33 +243,47 @@ int vctl_vmap_load(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_v
 	uint8_t *l2buf = malloc(g->mblock_size);
 	if (!l2buf)
 		return vctl_errf(err, -ENOMEM, "out of memory");
+	/* On damage, loading goes on: every block the map reaches is still
+	 * claimed, so nothing of it is overwritten before it can be repaired;
+	 * the first error is what the volume reports. */
 	int r = 0;
-	for (uint32_t k = 0; k < v->nl2 && r == 0; k++) {
+	for (uint32_t k = 0; k < v->nl2; k++) {
 		if (!v->l2[k])
 			continue;
 		struct vctl_mblock_hdr h;
+		struct vctl_err e = {0};
 		char what[128];
 		snprintf(what, sizeof(what), "volume %s L2MAP block %u", v->name, k);
-		r = vctl_meta_read(p, v->l2[k], VCTL_T_L2, l2buf, &h, err);
-		if (r == 0)
-			r = vctl_meta_mark_used(p, v->l2[k], what, err);
-		if (r < 0) {
-			vctl_err_wrap(err, "%s", what);
+		int rk = vctl_meta_mark_used(p, v->l2[k], what, &e);
+		if (rk == 0)
+			rk = vctl_meta_read(p, v->l2[k], VCTL_T_L2, l2buf, &h, &e);
+		if (rk < 0) {
+			vctl_err_wrap(&e, "%s", what);
+		} else {
+			uint32_t want = vm->nlmaps - k * per < per ? vm->nlmaps - k * per : per;
+			if (h.owner != v->id || h.index != k || h.count != want)
+				rk = vctl_errf(&e, -VCTL_E_CORRUPT,
+					       "%s: block %llu is owned by %llu as number %llu with %u entries",
+					       what, (unsigned long long)v->l2[k],
+					       (unsigned long long)h.owner,
+					       (unsigned long long)h.index, h.count);
+			for (uint32_t i = 0; rk == 0 && i < want; i++) {
+				uint64_t a = vctl_get64(vctl_mblock_payload(l2buf) + 8 * i);
+				struct vctl_err le = {0};
+				if (a && load_lmap(p, v, vm, k * per + i, a, &le) < 0 && r == 0) {
+					r = le.code ? le.code : -VCTL_E_CORRUPT;
+					if (err)
+						*err = le;
+				}
+			}
+		}
+		if (rk < 0 && r == 0) {
+			r = rk;
+			if (err)
+				*err = e;
+		}
+		if (rk == -ENOMEM)
 			break;
-		}
-		uint32_t want = vm->nlmaps - k * per < per ? vm->nlmaps - k * per : per;
-		if (h.owner != v->id || h.index != k || h.count != want) {
-			r = vctl_errf(err, -VCTL_E_CORRUPT,
-				      "%s: block %llu is owned by %llu as number %llu with %u entries",
-				      what, (unsigned long long)v->l2[k], (unsigned long long)h.owner,
-				      (unsigned long long)h.index, h.count);
-			break;
-		}
-		for (uint32_t i = 0; i < want && r == 0; i++) {
-			uint64_t a = vctl_get64(vctl_mblock_payload(l2buf) + 8 * i);
-			if (a)
-				r = load_lmap(p, v, vm, k * per + i, a, err);
-		}
 	}
 	free(l2buf);
 	return r;
@@ -280,6 +303,7 @@ int vctl_vmap_sync(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_v
 		vctl_meta_release(p, lm->addr);
 		lm->addr = 0;
 		lm->dirty = false;
+		vm->ndirty--;
 		vm->l2_dirty = true;
 		if (!lm->used) {
 			/* emptied: the LMAP goes away */

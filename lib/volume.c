@@ -319,6 +319,7 @@ int vctl_volume_info(const struct vctl_pool *p, const char *name, struct vctl_vo
 	const struct vctl_vmap *vm = p->st ? vctl_vmap_of(p, v->id) : NULL;
 	if (!vm)
 		return 0;
+	o->damaged = vm->damaged;
 	o->map_bytes = vctl_vmap_bytes(vm, g);
 	/* RSDs counted once each, however many RSEGs point at them */
 	uint8_t *seen = calloc(p->st->nrsd / 8 + 1, 1);
@@ -340,6 +341,7 @@ int vctl_volume_info(const struct vctl_pool *p, const char *name, struct vctl_vo
 				continue;
 			bit_set(seen, id);
 			o->rstores++;
+			o->stale += vctl_rsd_get(p, id)->stale != 0;
 			o->map_bytes += sizeof(struct vctl_rsd) + vctl_rsd_get(p, id)->nmembers * 4u;
 		}
 	}

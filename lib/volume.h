@@ -34,6 +34,8 @@ struct vctl_volume_info {
 	uint64_t rstores;   /* RStores it references */
 	uint64_t map_bytes; /* in-memory map: L2MAP, LMAPs, RSDs */
 	uint64_t rstore_bytes;
+	const char *damaged; /* why its map could not be loaded; NULL = healthy */
+	uint32_t stale;      /* RStores with a member that missed writes */
 };
 
 int vctl_volume_create(struct vctl_pool *p, const struct vctl_volume_spec *s,

@@ -46,11 +46,18 @@ sweep() {
 		for n in $(seq 1 "$w"); do
 			rm -rf "$D/pool"
 			cp -a --sparse=always "$D/base" "$D/pool"
+			ok=0
 			VCTL_FAULT="${mode%+}@$n${mode#eio}" "$VCTL" -p "$D/pool" "$@" -q \
-				>/dev/null 2>"$D/err" && fail "$* succeeded despite fault $mode@$n"
+				>/dev/null 2>"$D/err" && ok=1
 			out=$(fingerprint "$D/pool") || fail "$* ($mode@$n): the pool does not open"
-			[ "$out" = "$before" ] || [ "$out" = "$after" ] ||
-				fail "$* ($mode@$n): neither before nor after: $out"
+			# success (a fault in the clean close after the work is
+			# durable) means after; failure means before or after
+			if [ $ok = 1 ]; then
+				[ "$out" = "$after" ] || fail "$* ($mode@$n): succeeded but not after: $out"
+			else
+				[ "$out" = "$before" ] || [ "$out" = "$after" ] ||
+					fail "$* ($mode@$n): neither before nor after: $out"
+			fi
 			out=$("$VCTL" -p "$D/pool" --json check 2>/dev/null) || true
 			[ "$(jq .ok <<<"$out")" = true ] ||
 				fail "$* ($mode@$n): check: $(jq -c .problems <<<"$out")"

@@ -40,9 +40,10 @@ setup() {
 	[ "$(jq .thick <<<"$output")" = true ]
 	run -0 vctl -p "$P" --json status
 	# 40 MiB of raid0 width 4 with 256 KiB PSEGs: 40 RStores of 1 MiB, plus
-	# the first metadata extent (one PSEG on up to 3 disks)
+	# the PSEGs of the metadata space
 	used=$((free0 - $(jq .free <<<"$output")))
-	[ "$used" -ge $((40 << 20)) ] && [ "$used" -le $(((40 << 20) + 3 * 262144)) ]
+	metapsegs=$(vctl -p "$P" --json dump mld | jq '[.meta[].ncopies] | add // 0')
+	[ "$used" -eq $(((40 << 20) + metapsegs * 262144)) ]
 	# a thick volume reads as zeros before anything is written
 	run -0 bash -c '"$0" -p "$1" read thick --length 1M | cmp - <(head -c 1M /dev/zero)' "$VCTL" "$P"
 }

@@ -11,7 +11,7 @@ setup() {
 }
 
 # Keys that describe the dump itself rather than a field of the format.
-PRESENTATION="labels disk copy_name offset valid error crc_computed source slot header pool enclosures disks geometry payload_crc_computed header_crc_computed volume lmaps block entries runs first_rseg rsegs length refs members member disk_name"
+PRESENTATION="rsd_table labels disk copy_name offset valid error crc_computed source slot header pool enclosures disks geometry payload_crc_computed header_crc_computed volume lmaps block entries runs first_rseg rsegs length refs members member disk_name"
 
 # Every key of the JSON document on stdin is a field named in FORMAT.md.
 assert_keys_documented() {

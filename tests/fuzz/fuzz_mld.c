@@ -114,6 +114,7 @@ static void check_same(const struct vctl_mld *a, const struct vctl_mld *b,
 	for (uint32_t i = 0; i < a->nmeta; i++) {
 		SAME(meta[i].index);
 		SAME(meta[i].ncopies);
+		SAME(meta[i].stale);
 		for (uint32_t k = 0; k < VCTL_META_MAX_COPIES; k++) {
 			SAME(meta[i].disk[k]);
 			SAME(meta[i].pseg[k]);

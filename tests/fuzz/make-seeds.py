@@ -161,11 +161,12 @@ def volume(vid, size, origin, raid, width, stripe, flags, name, l2):
     for a in l2:
         b += struct.pack('<Q', a)
     return rec(4, b)
-def meta(idx, copies):
-    b = bytearray(32)
+def meta(idx, copies, stale=0):
+    b = bytearray(40)
     struct.pack_into('<II', b, 0, idx, len(copies))
     for k, (d, p) in enumerate(copies):
         struct.pack_into('<II', b, 8 + 8 * k, d, p)
+    struct.pack_into('<I', b, 32, stale)
     return rec(5, b)
 def rsdtab(nblocks, dirs):
     return rec(6, struct.pack('<II', nblocks, len(dirs)) + b''.join(struct.pack('<Q', a) for a in dirs))
@@ -178,9 +179,12 @@ def mld_with(base, extra_records, next_id):
     return seal_mld(x)
 vols = [volume(1, 1 << 30, 0, 4, 2, 64 * KiB, 0, b'vol-a', [0]),
         volume(2, 1 << 30, 1, 3, 3, 64 * KiB, 1, b'snap.of-a', [0x123000])]
-metas = [meta(0, [(0, 10), (3, 11)]), meta(1, [(1, 10), (4, 10), (2, 55)])]
+metas = [meta(0, [(0, 10), (3, 11)]), meta(1, [(1, 10), (4, 10), (2, 55)], stale=0x4)]
 put(M + '/valid-6-disks-2-volumes-2-meta-extents-rsdtab-sealed',
     mld_with(m6, vols + metas + [rsdtab(3, [0x456000])], 3))
+# An empty RSD table is written as no record: a record of 0 blocks would be
+# a second encoding of the same MLD.
+put(M + '/refused-rsdtab-record-empty-sealed', mld_with(m6, [rsdtab(0, [])], 1))
 # The same records in another order (the decoder takes any order after the
 # pool record; the encoder writes them grouped by type).
 def split(m):
