@@ -401,7 +401,8 @@ static int print_run(void *ctx, const struct vctl_map_run *run)
 	out_u64(o, "rsd", "RSD %llu", id);
 	out_bool(o, "sp", " Sp=%s", run->entry & VCTL_LMAP_SP);
 	out_bool(o, "ss", " Ss=%s", run->entry & VCTL_LMAP_SS);
-	out_str(o, "raid", " %s", vctl_raid_name(ri.raid));
+	out_u64(o, "raid", NULL, ri.raid);
+	out_text(o, " %s", vctl_raid_name(ri.raid));
 	out_u64(o, "width", " width %llu", ri.width);
 	out_u64(o, "stripe", " stripe %llu", ri.stripe);
 	out_u64(o, "rss", " rss %llu", ri.rss);

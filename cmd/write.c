@@ -87,7 +87,10 @@ int cmd_write(struct cmd_ctx *c)
 	if (fd != fileno(c->in))
 		close(fd);
 	if (r < 0) {
-		vctl_err_wrap(&err, "after %llu bytes (the first %llu are durable)",
+		/* What came before byte `durable` is committed; after it, data
+		 * written over allocated space stays, space allocated for it is
+		 * released. */
+		vctl_err_wrap(&err, "after %llu bytes (space allocated past byte %llu is released)",
 			      (unsigned long long)total, (unsigned long long)durable);
 		return cmd_fail(c, r, &err);
 	}

@@ -113,28 +113,68 @@ static int cmp_cand(const void *a, const void *b)
 	return x->disk < y->disk ? -1 : x->disk > y->disk;
 }
 
+/* Redundancy storage sets ([0046] of the sources): a pool of up to 11
+ * usable disks is one RSS; a larger one is cut into RSSs of 6 to 11 disks
+ * (in disk index order, as even as possible). An RStore takes all its
+ * members from one RSS, so a failure stays local to it. */
+static unsigned rss_count(unsigned usable)
+{
+	return usable <= 11 ? 1 : (usable + 7) / 8;
+}
+
 int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
 		     uint32_t *members, struct vctl_err *err)
 {
+	return vctl_space_alloc_rss(p, n, spread, members, NULL, err);
+}
+
+int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
+			 uint32_t *members, uint8_t *rss_out, struct vctl_err *err)
+{
 	struct cand c[VCTL_MAX_DISKS];
 	unsigned nc = 0, usable = 0;
-	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
-		const struct vctl_mld_disk *d = &p->mld.disks[i];
-		if (!vctl_disk_usable(p, d->index))
-			continue;
-		usable++;
+	uint32_t order[VCTL_MAX_DISKS];
+	for (uint32_t i = 0; i < p->mld.ndisks; i++)
+		if (vctl_disk_usable(p, p->mld.disks[i].index))
+			order[usable++] = p->mld.disks[i].index;
+	if (usable < n)
+		return vctl_errf(err, -VCTL_E_REFUSED,
+				 "this needs %u disks; the pool has %u usable", n, usable);
+	/* the RSS with the most free PSEGs on disks that have some, among
+	 * those with enough such disks */
+	unsigned nrss = rss_count(usable), set = 0;
+	uint64_t best_free = 0;
+	bool found = false;
+	for (unsigned s = 0; s < nrss; s++) {
+		unsigned lo = s * usable / nrss, hi = (s + 1) * usable / nrss, with = 0;
+		uint64_t f = 0;
+		for (unsigned k = lo; k < hi; k++) {
+			uint64_t fk = vctl_space_free_psegs(p, order[k]);
+			with += fk > 0;
+			f += fk;
+		}
+		if (with >= n && (!found || f > best_free)) {
+			set = s;
+			best_free = f;
+			found = true;
+		}
+	}
+	if (!found && nrss > 1)
+		return vctl_errf(err, -ENOSPC,
+				 "out of space: no redundancy storage set has a free PSEG on %u of its disks",
+				 n);
+	unsigned lo = set * usable / nrss, hi = (set + 1) * usable / nrss;
+	for (unsigned k = lo; k < hi; k++) {
+		const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, order[k]);
 		if (vctl_space_free_psegs(p, d->index) == 0)
 			continue;
 		c[nc++] = (struct cand){d->index, d->encl, p->st->npused[d->index], d->pseg_count};
 	}
-	if (usable < n)
-		return vctl_errf(err, -VCTL_E_REFUSED,
-				 "an RStore of this layout needs %u disks; the pool has %u usable",
-				 n, usable);
 	if (nc < n)
 		return vctl_errf(err, -ENOSPC,
-				 "out of space: an RStore needs a free PSEG on %u disks, %u have one",
-				 n, nc);
+				 "out of space: a free PSEG is needed on %u disks, %u have one", n, nc);
+	if (rss_out)
+		*rss_out = (uint8_t)set;
 	qsort(c, nc, sizeof(*c), cmp_cand);
 	/* The least used disks. For mirrors, each pair's second half comes
 	 * from another enclosure than the first when one has room; with

@@ -113,6 +113,9 @@ uint64_t vctl_space_free_psegs(const struct vctl_pool *p, uint32_t disk);
  * members[]. -ENOSPC with a message naming the shortfall. */
 int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
 		     uint32_t *members, struct vctl_err *err);
+/* The same, saying which redundancy storage set the members came from. */
+int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
+			 uint32_t *members, uint8_t *rss, struct vctl_err *err);
 /* Zeroes the PSEGs of new RStores before anything points at them. */
 int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
 		    struct vctl_err *err);

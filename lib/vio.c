@@ -115,7 +115,7 @@ int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
 	int r = vctl_meta_reserve(p, vctl_meta_need(p) + VCTL_META_SLOP, err);
 	if (r < 0)
 		return r;
-	r = vctl_space_alloc(p, n, spread_of(l.raid), members, err);
+	r = vctl_space_alloc_rss(p, n, spread_of(l.raid), members, &l.rss, err);
 	if (r < 0)
 		return r;
 	/* Zeroed before an RSD exists: a failure here leaves nothing that a

@@ -95,7 +95,7 @@ vread() {
 	run -0 vctl -p "$P" --json show big
 	[ "$(jq .size <<<"$output")" -eq $((2 << 40)) ]
 	run -3 bash -c 'head -c 1G /dev/zero | "$0" -p "$1" write big --offset 1T' "$VCTL" "$P"
-	assert_output --regexp "^vctl write: after [0-9]+ bytes \(the first [0-9]+ are durable\): volume big: out of space"
+	assert_output --regexp "^vctl write: after [0-9]+ bytes \(space allocated past byte [0-9]+ is released\): volume big: out of space"
 	assert_one_line
 	run -0 vctl -p "$P" --json status
 	# only the batch under way when space ran out (at most 64 MiB) is rolled back
