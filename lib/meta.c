@@ -23,7 +23,8 @@ int vctl_meta_init(struct vctl_pool *p, struct vctl_err *err)
 	struct vctl_state *st = p->st;
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	/* Extents are found by index: keep them in index order. */
-	qsort(p->mld.meta, p->mld.nmeta, sizeof(*p->mld.meta), cmp_meta);
+	if (p->mld.nmeta)
+		qsort(p->mld.meta, p->mld.nmeta, sizeof(*p->mld.meta), cmp_meta);
 	st->nmblocks = (uint64_t)p->mld.nmeta * vctl_meta_blocks_per_extent(g);
 	st->mused = calloc(st->nmblocks / 8 + 1, 1);
 	if (!st->mused)

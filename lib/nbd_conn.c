@@ -75,8 +75,8 @@ int vctl_nbd_conn_discard(struct vctl_nbd_conn *c, uint64_t n)
 
 int vctl_nbd_conn_send(struct vctl_nbd_conn *c, const struct iovec *iov, int n)
 {
-	struct iovec v[4];
-	if (n > 4)
+	struct iovec v[5];
+	if (n > 5)
 		return -EINVAL;
 	memcpy(v, iov, sizeof(*iov) * (size_t)n);
 	struct msghdr m = {.msg_iov = v, .msg_iovlen = (size_t)n};
@@ -240,7 +240,8 @@ static void reply_status(struct vctl_nbd_conn *c, const struct vctl_nbd_request 
 			 const struct vctl_err *err)
 {
 	if (r < 0) {
-		reply_error(c, q, vctl_nbd_errno_to_wire(r), err->msg[0] ? err->msg : strerror(-r));
+		reply_error(c, q, vctl_nbd_errno_to_wire(r),
+			    err->msg[0] ? err->msg : strerror(-r));
 		return;
 	}
 	/* A simple reply is allowed for anything but READ data even with
@@ -340,20 +341,13 @@ static void reply_block_status(struct vctl_nbd_job *job)
 	vctl_nbd_conn_send_buf(c, job->buf, n);
 }
 
-/* Requests the reader may run itself: small transfers and extent queries,
- * which cost about as much as handing them over. FLUSH, TRIM and
- * WRITE_ZEROES can take long whatever their size. */
+/* Requests a reader may run itself: transfers and extent queries, whose
+ * cost the moving average predicts. FLUSH, TRIM and WRITE_ZEROES can take
+ * long whatever their size, and always go to the pool. */
 static bool inline_candidate(const struct vctl_nbd_request *q)
 {
-	switch (q->type) {
-	case VCTL_NBD_CMD_READ:
-	case VCTL_NBD_CMD_WRITE:
-		return q->length <= VCTL_NBD_INLINE_MAX_BYTES;
-	case VCTL_NBD_CMD_BLOCK_STATUS:
-		return true;
-	default:
-		return false;
-	}
+	return q->type == VCTL_NBD_CMD_READ || q->type == VCTL_NBD_CMD_WRITE ||
+	       q->type == VCTL_NBD_CMD_BLOCK_STATUS;
 }
 
 static uint64_t now_ns(void)
@@ -372,12 +366,22 @@ void vctl_nbd_job_run(struct vctl_nbd_job *job)
 		uint64_t t0 = now_ns();
 		run_request(job);
 		uint64_t dt = now_ns() - t0;
-		/* An average over about the last eight, kept loosely: concurrent
-		 * runners may lose each other's updates, which only delays a
-		 * switch. */
-		uint64_t avg = atomic_load_explicit(&c->cost_ns, memory_order_relaxed);
-		avg = avg - avg / 8 + dt / 8;
-		atomic_store_explicit(&c->cost_ns, avg, memory_order_relaxed);
+		/* Per 64 KiB, so a big copy from memory does not look like a
+		 * slow disk: what is measured tells a backend that computes from
+		 * one that waits. */
+		if (job->req.type != VCTL_NBD_CMD_BLOCK_STATUS && job->req.length > 65536)
+			dt = dt * 65536 / job->req.length;
+		/* A score, not an average: a preempted thread makes a rare fast
+		 * request look slow, and one such outlier must not send a whole
+		 * connection to the pool; a backend that waits every time drops
+		 * the score to 0 within a few requests. Updated loosely:
+		 * concurrent runners may lose each other's updates. */
+		int s = atomic_load_explicit(&c->inline_score, memory_order_relaxed);
+		if (dt < (uint64_t)c->srv->opts.inline_threshold_us * 1000u)
+			s = s < VCTL_NBD_INLINE_SCORE_MAX ? s + 1 : s;
+		else
+			s = s > 4 ? s - 4 : 0;
+		atomic_store_explicit(&c->inline_score, s, memory_order_relaxed);
 	} else {
 		run_request(job);
 	}
@@ -448,92 +452,137 @@ static void set_timeout(int fd, int opt, unsigned ms)
 	setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
 }
 
-/* Reads requests until the client disconnects or breaks the protocol. */
-static void reader_loop(struct vctl_nbd_conn *c)
+/* Reads one request (and a WRITE's payload) with the read lock held.
+ * Returns false when the session is over (EOF, NBD_CMD_DISC, garbage, a
+ * broken connection); otherwise *job is the request to run, or NULL when
+ * it was answered with an error already. */
+static bool read_request(struct vctl_nbd_conn *c, struct vctl_nbd_job **job)
 {
 	struct vctl_nbd_server *srv = c->srv;
 	unsigned long long id = (unsigned long long)c->id;
+	*job = NULL;
+	uint8_t h[VCTL_NBD_REQUEST_SIZE];
+	ssize_t n = vctl_nbd_conn_read(c, h, sizeof(h));
+	if (n == 0) {
+		vctl_nbd_log(srv, VCTL_NBD_LOG_DEBUG, "connection %llu: client closed", id);
+		return false;
+	}
+	if (n < 0) {
+		if (!atomic_load(&c->broken) && !atomic_load(&srv->stopping))
+			vctl_nbd_log(srv, VCTL_NBD_LOG_INFO,
+				     "connection %llu: lost inside a request header: %s", id,
+				     strerror((int)-n));
+		return false;
+	}
+	struct vctl_nbd_request q;
+	if (vctl_nbd_decode_request(h, &q) < 0) {
+		vctl_nbd_log(srv, VCTL_NBD_LOG_INFO, "connection %llu: bad request magic, closing",
+			     id);
+		return false;
+	}
+	if (VCTL_NBD_LOGGING(srv, VCTL_NBD_LOG_DEBUG))
+		vctl_nbd_log(srv, VCTL_NBD_LOG_DEBUG,
+			     "connection %llu: %s flags 0x%x offset %llu length %u", id,
+			     vctl_nbd_cmd_name(q.type), q.flags, (unsigned long long)q.offset,
+			     q.length);
+	if (q.type == VCTL_NBD_CMD_DISC)
+		return false;
+	if (q.type == VCTL_NBD_CMD_WRITE && q.length > VCTL_NBD_MAX_PAYLOAD) {
+		/* Skipping up to 4 GiB of payload would only feed a misbehaving
+		 * client. */
+		vctl_nbd_log(srv, VCTL_NBD_LOG_INFO,
+			     "connection %llu: WRITE of %u bytes (limit %u), closing", id, q.length,
+			     VCTL_NBD_MAX_PAYLOAD);
+		return false;
+	}
+	const char *why = NULL;
+	uint32_t e = vctl_nbd_check_request(&q, &c->sess, &why);
+	if (!e && atomic_load(&srv->stopping)) {
+		e = VCTL_NBD_ESHUTDOWN;
+		why = "server is shutting down";
+	}
+	bool payload = q.type == VCTL_NBD_CMD_WRITE;
+	if (!e) {
+		bool data = payload || q.type == VCTL_NBD_CMD_READ;
+		size_t need = data ? q.length : q.type == VCTL_NBD_CMD_BLOCK_STATUS ? BS_REPLY_SIZE : 0;
+		*job = job_get(c, need, data ? q.length : 0);
+		if (!*job) {
+			e = VCTL_NBD_ENOMEM;
+			why = "out of memory";
+		}
+	}
+	if (e) {
+		if (payload && vctl_nbd_conn_discard(c, q.length) < 0)
+			return false;
+		reply_error(c, &q, e, why);
+		return !atomic_load(&c->broken);
+	}
+	(*job)->req = q;
+	if (payload && q.length) {
+		n = vctl_nbd_conn_read(c, (*job)->buf, q.length);
+		if (n <= 0) {
+			/* The partial write is dropped, never applied. */
+			vctl_nbd_log(srv, VCTL_NBD_LOG_INFO,
+				     "connection %llu: lost inside a WRITE payload", id);
+			job_put(*job);
+			*job = NULL;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* One of the connection's readers. They take turns: the one holding the
+ * read lock reads a request, lets go, and runs it (or hands it to the
+ * pool) while the next one reads. Several requests of one client so make
+ * progress at once without a hand-off, and the CPU stays busy instead of
+ * waking a thread per request, which costs more than the work. */
+static void reader_loop(struct vctl_nbd_conn *c)
+{
+	struct vctl_nbd_server *srv = c->srv;
 	for (;;) {
-		uint8_t h[VCTL_NBD_REQUEST_SIZE];
-		ssize_t n = vctl_nbd_conn_read(c, h, sizeof(h));
-		if (n == 0) {
-			vctl_nbd_log(srv, VCTL_NBD_LOG_DEBUG, "connection %llu: client closed", id);
-			return;
-		}
-		if (n < 0) {
-			if (!atomic_load(&c->broken) && !atomic_load(&srv->stopping))
-				vctl_nbd_log(srv, VCTL_NBD_LOG_INFO,
-					     "connection %llu: lost inside a request header: %s",
-					     id, strerror((int)-n));
-			return;
-		}
-		struct vctl_nbd_request q;
-		if (vctl_nbd_decode_request(h, &q) < 0) {
-			vctl_nbd_log(srv, VCTL_NBD_LOG_INFO,
-				     "connection %llu: bad request magic, closing", id);
-			return;
-		}
-		if (VCTL_NBD_LOGGING(srv, VCTL_NBD_LOG_DEBUG))
-			vctl_nbd_log(srv, VCTL_NBD_LOG_DEBUG,
-				     "connection %llu: %s flags 0x%x offset %llu length %u", id,
-				     vctl_nbd_cmd_name(q.type), q.flags,
-				     (unsigned long long)q.offset, q.length);
-		if (q.type == VCTL_NBD_CMD_DISC)
-			return;
-		if (q.type == VCTL_NBD_CMD_WRITE && q.length > VCTL_NBD_MAX_PAYLOAD) {
-			/* Skipping up to 4 GiB of payload would only feed a
-			 * misbehaving client. */
-			vctl_nbd_log(srv, VCTL_NBD_LOG_INFO,
-				     "connection %llu: WRITE of %u bytes (limit %u), closing", id,
-				     q.length, VCTL_NBD_MAX_PAYLOAD);
-			return;
-		}
-		const char *why = NULL;
-		uint32_t e = vctl_nbd_check_request(&q, &c->sess, &why);
-		if (!e && atomic_load(&srv->stopping)) {
-			e = VCTL_NBD_ESHUTDOWN;
-			why = "server is shutting down";
-		}
-		bool payload = q.type == VCTL_NBD_CMD_WRITE;
 		struct vctl_nbd_job *job = NULL;
-		if (!e) {
-			bool data = payload || q.type == VCTL_NBD_CMD_READ;
-			size_t need = data ? q.length
-					   : q.type == VCTL_NBD_CMD_BLOCK_STATUS ? BS_REPLY_SIZE : 0;
-			job = job_get(c, need, data ? q.length : 0);
-			if (!job) {
-				e = VCTL_NBD_ENOMEM;
-				why = "out of memory";
-			}
-		}
-		if (e) {
-			if (payload && vctl_nbd_conn_discard(c, q.length) < 0)
-				return;
-			reply_error(c, &q, e, why);
+		pthread_mutex_lock(&c->rlock);
+		bool more = !c->rdone && read_request(c, &job);
+		if (!more)
+			c->rdone = true;
+		pthread_mutex_unlock(&c->rlock);
+		if (!more)
+			return;
+		if (!job)
 			continue;
-		}
-		job->req = q;
-		if (payload && q.length) {
-			n = vctl_nbd_conn_read(c, job->buf, q.length);
-			if (n <= 0) {
-				/* The partial write is dropped, never applied. */
-				vctl_nbd_log(srv, VCTL_NBD_LOG_INFO,
-					     "connection %llu: lost inside a WRITE payload", id);
-				job_put(job);
-				return;
-			}
-		}
-		/* Measured cheap: run it here. The reply still goes out under the
-		 * write lock, after any the workers are sending. */
-		if (inline_candidate(&q) &&
-		    atomic_load_explicit(&c->cost_ns, memory_order_relaxed) <
-			    (uint64_t)srv->opts.inline_threshold_us * 1000u)
+		/* Measured cheap: run it here. Slow backends go to the shared
+		 * pool, so a few readers never limit how many requests of one
+		 * client the backend sees at once. */
+		if (inline_candidate(&job->req) && srv->opts.inline_threshold_us != VCTL_NBD_NO_INLINE &&
+		    atomic_load_explicit(&c->inline_score, memory_order_relaxed) > 0)
 			vctl_nbd_job_run(job);
 		else
 			vctl_nbd_queue_push(srv, job);
-		if (atomic_load(&c->broken))
-			return;
 	}
+}
+
+static void *reader_main(void *arg)
+{
+	reader_loop(arg);
+	return NULL;
+}
+
+/* Reads with the connection's extra readers, then joins them. */
+static void transmission(struct vctl_nbd_conn *c)
+{
+	unsigned want = c->srv->opts.readers_per_conn - 1, started = 0;
+	pthread_t *extra = want ? calloc(want, sizeof(*extra)) : NULL;
+	for (unsigned i = 0; extra && i < want; i++) {
+		/* Fewer readers only cost speed. */
+		if (pthread_create(&extra[i], NULL, reader_main, c) != 0)
+			break;
+		started++;
+	}
+	reader_loop(c);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(extra[i], NULL);
+	free(extra);
 }
 
 void *vctl_nbd_conn_main(void *arg)
@@ -552,7 +601,7 @@ void *vctl_nbd_conn_main(void *arg)
 		set_timeout(c->fd, SO_RCVTIMEO, 0);
 	}
 	if (r == 1)
-		reader_loop(c);
+		transmission(c);
 	else if (r < 0)
 		vctl_nbd_log(srv, VCTL_NBD_LOG_DEBUG, "connection %llu: handshake ended: %s",
 			     (unsigned long long)c->id, strerror(-r));

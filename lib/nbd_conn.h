@@ -24,8 +24,8 @@
 #define VCTL_NBD_MAX_INFLIGHT 128u
 #define VCTL_NBD_MAX_INFLIGHT_BYTES (64u << 20)
 
-/* READ/WRITE up to this size may run on the reader (see cost_ns). */
-#define VCTL_NBD_INLINE_MAX_BYTES (128u << 10)
+
+#define VCTL_NBD_INLINE_SCORE_MAX 32
 
 /* The id our base:allocation context gets in NBD_OPT_SET_META_CONTEXT. */
 #define VCTL_NBD_META_ID_ALLOCATION 1u
@@ -58,15 +58,20 @@ struct vctl_nbd_conn {
 	struct vctl_nbd_export_info info;
 	struct vctl_nbd_session sess;
 
-	/* Read-ahead: the reader alone touches it. */
+	/* The readers take turns under rlock; it guards the read-ahead too.
+	 * rdone: the session is over, readers leave. */
+	pthread_mutex_t rlock;
+	bool rdone;
 	uint8_t *rbuf;
 	size_t rstart, rend;
 
-	/* What a small request costs the backend, in ns (a moving average
-	 * every runner updates): while it stays under the server's inline
-	 * threshold, the reader runs small requests itself, because a hand-off
-	 * to a worker costs more than the work. */
-	atomic_uint_fast64_t cost_ns;
+	/* Whether the backend is fast enough for readers to run reads, writes
+	 * and extent queries themselves (a hand-off to a worker costs more
+	 * than such work): every run under the server's inline threshold (per
+	 * 64 KiB) adds 1, up to VCTL_NBD_INLINE_SCORE_MAX, every slower one
+	 * takes 4; inline while positive. A backend that waits (a disk) so
+	 * sends them to the pool, where more run at once. */
+	atomic_int inline_score;
 
 	/* Replies: one writer at a time; `broken` once a send failed. */
 	pthread_mutex_t wlock;

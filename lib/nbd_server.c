@@ -20,9 +20,7 @@
 #define DEFAULT_HANDSHAKE_MS 60000u
 #define DEFAULT_SHUTDOWN_MS 10000u
 #define DEFAULT_INLINE_US 20u
-/* Connection threads only parse and negotiate; the backend runs on the
- * workers, which keep the default stack. */
-#define CONN_STACK (1u << 20)
+#define DEFAULT_READERS 8u
 
 void vctl_nbd_log(struct vctl_nbd_server *srv, enum vctl_nbd_log_level level, const char *fmt,
 		  ...)
@@ -201,6 +199,7 @@ static void close_listener(struct vctl_nbd_server *srv)
 static void free_conn(struct vctl_nbd_conn *c)
 {
 	pthread_mutex_destroy(&c->wlock);
+	pthread_mutex_destroy(&c->rlock);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
 	free(c);
@@ -260,10 +259,11 @@ static void start_conn(struct vctl_nbd_server *srv, int fd)
 	c->peer.uid = cred.uid;
 	c->peer.gid = cred.gid;
 	pthread_mutex_init(&c->wlock, NULL);
+	pthread_mutex_init(&c->rlock, NULL);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	atomic_init(&c->broken, false);
-	atomic_init(&c->cost_ns, 0);
+	atomic_init(&c->inline_score, VCTL_NBD_INLINE_SCORE_MAX);
 
 	pthread_mutex_lock(&srv->lock);
 	if (srv->nconns >= srv->opts.max_connections) {
@@ -281,13 +281,9 @@ static void start_conn(struct vctl_nbd_server *srv, int fd)
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, CONN_STACK);
 	/* Created under the lock so that a finishing thread cannot unlink
 	 * itself before it is fully linked. */
-	int r = pthread_create(&c->thread, &attr, vctl_nbd_conn_main, c);
-	pthread_attr_destroy(&attr);
+	int r = pthread_create(&c->thread, NULL, vctl_nbd_conn_main, c);
 	if (r != 0) {
 		srv->conns = c->next;
 		if (c->next)
@@ -452,6 +448,8 @@ int vctl_nbd_server_create(const struct vctl_nbd_backend_ops *ops, void *opaque,
 		o->shutdown_timeout_ms = DEFAULT_SHUTDOWN_MS;
 	if (!o->inline_threshold_us)
 		o->inline_threshold_us = DEFAULT_INLINE_US;
+	if (!o->readers_per_conn)
+		o->readers_per_conn = DEFAULT_READERS;
 	o->socket_path = NULL; /* srv->path is ours; the caller's may go away */
 
 	int r;

@@ -4,10 +4,11 @@
  * client may see and open, and does the I/O.
  *
  * Threads: the caller's thread (vctl_nbd_server_run) or one background
- * thread (vctl_nbd_server_start) accepts; each connection has one thread
- * that negotiates and then reads requests; a shared pool of workers calls
- * the backend, so backend calls on one handle run concurrently and may
- * complete in any order. Replies go out whole, one writer at a time per
+ * thread (vctl_nbd_server_start) accepts; each connection has a thread
+ * that negotiates, then a few readers that take turns reading requests and
+ * run the cheap ones at once; requests that prove slow go to a shared pool
+ * of workers. Backend calls on one handle so run concurrently and complete
+ * in any order. Replies go out whole, one writer at a time per
  * connection. */
 #ifndef VCTL_LIB_NBD_SERVER_H
 #define VCTL_LIB_NBD_SERVER_H
@@ -98,14 +99,17 @@ struct vctl_nbd_server_opts {
 	const char *socket_path; /* at most 107 bytes */
 	mode_t socket_mode;      /* 0: 0600 */
 	unsigned nthreads;       /* worker threads; 0: 16 */
+	unsigned readers_per_conn; /* threads taking turns reading one client's
+				    * requests and running the cheap ones; 0: 8 */
 	bool read_only;          /* every export read-only */
 	unsigned max_connections;      /* 0: 1024; more are closed at once */
 	unsigned handshake_timeout_ms; /* 0: 60 s to finish negotiating */
 	unsigned shutdown_timeout_ms;  /* 0: 10 s for clients to drain before
 					* their sockets are cut */
-	/* Small reads and writes whose backend calls average less than this
-	 * run on the connection's reader instead of a worker: a hand-off costs
-	 * two context switches. 0: 20 us; VCTL_NBD_NO_INLINE: always hand off. */
+	/* While reads and writes average less than this per 64 KiB in the
+	 * backend, the connection's readers run them instead of a worker: a
+	 * hand-off costs two context switches. 0: 20 us; VCTL_NBD_NO_INLINE:
+	 * always hand off. */
 	unsigned inline_threshold_us;
 	/* The library never prints: messages go here, if set. Called from any
 	 * thread. */
