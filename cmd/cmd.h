@@ -32,6 +32,7 @@ enum {
 #define CMD_POOL_RO 0x1u       /* open the pool, shared lock */
 #define CMD_POOL_RW 0x2u       /* open the pool for writing, exclusive lock */
 #define CMD_POOL_FORENSIC 0x4u /* open even without a valid MLD */
+#define CMD_LOCAL 0x8u         /* never sent to a serving process (init, serve) */
 
 struct cmd_ctx;
 typedef int (*cmd_fn)(struct cmd_ctx *c);
@@ -50,9 +51,12 @@ struct cmd_ctx {
 	const char *pool_dir;
 	bool json, quiet, verbose;
 	FILE *in, *outf, *errf;
+	int cwd; /* file names are relative to it: the client's, when served */
 	struct out out;
 	struct vctl_pool *pool;
 	unsigned open_flags; /* extra VCTL_OPEN_* a command asks for */
+	bool served;         /* running inside `vctl serve`, on its pool */
+	bool locked;         /* holds the pool lock for reading (served, read-only) */
 	/* argv[0] is the first word of the command */
 	int argc;
 	const char **argv;
@@ -93,6 +97,18 @@ int cmd_opt_uint(const char *opt, const char *arg, uint64_t max, uint64_t *out,
 void cmd_print_help(const struct cmd *cmd, FILE *f);
 void cmd_print_options(const struct cmd *cmd, FILE *f);
 
+/* Runs one command: words[0] is its first word. `pool` is the served pool
+ * (NULL: the command opens it from pool_dir). Returns the exit status. */
+#define CMD_GLOBAL_JSON 0x1u
+#define CMD_GLOBAL_QUIET 0x2u
+#define CMD_GLOBAL_VERBOSE 0x4u
+struct cmd_io {
+	FILE *in, *out, *err;
+	int cwd; /* AT_FDCWD, or the directory of the client of `vctl serve` */
+};
+int cmd_run(int nwords, const char **words, unsigned global, const char *pool_dir,
+	    struct vctl_pool *pool, const struct cmd_io *io);
+
 /* The table (cmd/vctl.c). */
 extern const struct cmd vctl_commands[];
 extern const unsigned vctl_ncommands;
@@ -117,5 +133,6 @@ DECLARE_CMD(write);
 DECLARE_CMD(read);
 DECLARE_CMD(dump_volume);
 DECLARE_CMD(dump_map);
+DECLARE_CMD(serve);
 
 #endif

@@ -96,10 +96,10 @@ int cmd_dump_label(struct cmd_ctx *c)
 	const char *want = c->nargs ? c->args[0] : NULL;
 	struct stat st;
 	/* A path to any file: dumped as it is, pool or not. */
-	if (want && !all_digits(want) && strchr(want, '/') && stat(want, &st) == 0) {
+	if (want && !all_digits(want) && strchr(want, '/') && fstatat(c->cwd, want, &st, 0) == 0) {
 		if (S_ISDIR(st.st_mode))
 			return cmd_failf(c, -EINVAL, "%s: is a directory", want);
-		int fd = open(want, O_RDONLY | O_CLOEXEC);
+		int fd = openat(c->cwd, want, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return cmd_failf(c, -errno, "%s: %s", want, strerror(errno));
 		out_begin(o);
@@ -111,9 +111,11 @@ int cmd_dump_label(struct cmd_ctx *c)
 		return EXIT_OK;
 	}
 	struct vctl_err err = {0};
-	int r = vctl_pool_open(c->pool_dir, VCTL_OPEN_FORENSIC, &c->pool, &err);
-	if (r < 0)
-		return cmd_fail(c, r, &err);
+	if (!c->served) {
+		int r = vctl_pool_open(c->pool_dir, VCTL_OPEN_FORENSIC, &c->pool, &err);
+		if (r < 0)
+			return cmd_fail(c, r, &err);
+	}
 	struct vctl_pool *p = c->pool;
 	const struct vctl_member *only = NULL;
 	if (want) {

@@ -141,6 +141,13 @@ void cmd_print_options(const struct cmd *cmd, FILE *f)
 static int open_pool(struct cmd_ctx *c)
 {
 	unsigned f = c->cmd->flags;
+	/* On a served pool a command that only looks holds the lock for
+	 * reading throughout, so what it prints is one consistent state; one
+	 * that changes the pool goes through lib calls that take the lock. */
+	if (c->served && !(f & CMD_POOL_RW) && !(c->open_flags & VCTL_OPEN_WRITE)) {
+		vctl_rwlock_rd(&c->pool->lock);
+		c->locked = true;
+	}
 	if (!(f & (CMD_POOL_RO | CMD_POOL_RW)) || c->pool)
 		return 0;
 	unsigned of = c->open_flags;

@@ -75,7 +75,7 @@ int cmd_read(struct cmd_ctx *c)
 				 (unsigned long long)info.size);
 	bool to_stdout = !s.out[0] || !strcmp(s.out, "-");
 	int fd = to_stdout ? fileno(c->outf)
-			   : open(s.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			   : openat(c->cwd, s.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return cmd_failf(c, -errno, "%s: %s", s.out, strerror(errno));
 	fflush(c->outf);

@@ -1,9 +1,11 @@
 /* vctl: the command table and dispatch. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "lib/ctl.h"
 
 #define VCTL_VERSION "0.1.0"
 
@@ -12,8 +14,12 @@
 	"[--force] [--no-act]\n"                                                         \
 	"init [OPTIONS] FILE[:enclosure=NAME]..."
 
+#define SERVE_SYN                                                                        \
+	"serve [--socket PATH] [--socket-mode MODE] [--fork] [--read-only]\n"                 \
+	"serve --stop"
+
 const struct cmd vctl_commands[] = {
-	{"init", cmd_init, 0, INIT_SYN, "Create a pool from new image files or existing disks.",
+	{"init", cmd_init, CMD_LOCAL, INIT_SYN, "Create a pool from new image files or existing disks.",
 	 init_options},
 	{"status", cmd_status, CMD_POOL_RO, "status",
 	 "Show the pool's disks, capacity, MLD copies and health.", status_options},
@@ -46,6 +52,9 @@ const struct cmd vctl_commands[] = {
 	{"dump map", cmd_dump_map, CMD_POOL_RO, "dump map NAME",
 	 "Print every L2MAP, LMAP and RSD entry of a volume, with each member's disk and PSEG.",
 	 dump_map_options},
+	{"serve", cmd_serve, CMD_LOCAL | CMD_POOL_RW, SERVE_SYN,
+	 "Serve the pool's volumes over NBD on a UNIX socket, and run every other command online.",
+	 serve_options},
 	{"check", cmd_check, CMD_POOL_RO | CMD_POOL_FORENSIC, "check [--repair]",
 	 "Verify every crc and cross-reference of the pool's metadata.", check_options},
 };
@@ -136,7 +145,7 @@ static const struct cmd *lookup(int argc, const char **argv, char *typed, size_t
 	return find(typed);
 }
 
-static int unknown(const char *typed)
+static int unknown(FILE *out, const char *typed)
 {
 	const char *best = NULL;
 	unsigned bd = 3;
@@ -148,18 +157,17 @@ static int unknown(const char *typed)
 		}
 	}
 	if (is_group(typed)) {
-		fprintf(stderr, "vctl %s: missing subcommand; one of:", typed);
+		fprintf(out, "vctl %s: missing subcommand; one of:", typed);
 		size_t n = strlen(typed);
 		for (unsigned i = 0; i < vctl_ncommands; i++)
 			if (!strncmp(vctl_commands[i].name, typed, n) &&
 			    vctl_commands[i].name[n] == ' ')
-				fprintf(stderr, " %s", vctl_commands[i].name + n + 1);
-		fputc('\n', stderr);
+				fprintf(out, " %s", vctl_commands[i].name + n + 1);
+		fputc('\n', out);
 	} else if (best) {
-		fprintf(stderr, "vctl: '%s' is not a vctl command; did you mean '%s'?\n", typed,
-			best);
+		fprintf(out, "vctl: '%s' is not a vctl command; did you mean '%s'?\n", typed, best);
 	} else {
-		fprintf(stderr, "vctl: '%s' is not a vctl command; see 'vctl --help'\n", typed);
+		fprintf(out, "vctl: '%s' is not a vctl command; see 'vctl --help'\n", typed);
 	}
 	return EXIT_USAGE;
 }
@@ -196,6 +204,15 @@ static const struct poptOption global_options[] = {
 	{"help", 'h', POPT_ARG_NONE, NULL, G_HELP, NULL, NULL},
 	POPT_TABLEEND};
 
+/* --help is answered here: it needs no pool, served or not. */
+static bool wants_help(int n, const char **w)
+{
+	for (int i = 1; i < n; i++)
+		if (!strcmp(w[i], "--help") || !strcmp(w[i], "-h"))
+			return true;
+	return false;
+}
+
 /* stdout is checked at exit (git does the same): a full disk or a closed
  * pipe is an error, not silent truncation. */
 static int finish(int status)
@@ -207,12 +224,47 @@ static int finish(int status)
 	return status;
 }
 
+int cmd_run(int nwords, const char **words, unsigned global, const char *pool_dir,
+	    struct vctl_pool *pool, const struct cmd_io *io)
+{
+	char typed[256];
+	FILE *err = io->err;
+	struct cmd_ctx c = {.in = io->in, .outf = io->out, .errf = err, .cwd = io->cwd,
+			    .pool_dir = pool_dir,
+			    .json = global & CMD_GLOBAL_JSON, .quiet = global & CMD_GLOBAL_QUIET,
+			    .verbose = global & CMD_GLOBAL_VERBOSE, .pool = pool, .served = pool != NULL};
+	c.cmd = lookup(nwords, words, typed, sizeof(typed));
+	if (!c.cmd) {
+		/* name what was typed, not what an alias stands for */
+		if (nwords > 1 && is_group(words[0]))
+			snprintf(typed, sizeof(typed), "%s %s", words[0], words[1]);
+		else
+			snprintf(typed, sizeof(typed), "%s", words[0]);
+		return unknown(err, typed);
+	}
+	if (pool && (c.cmd->flags & CMD_LOCAL)) {
+		fprintf(err, "vctl %s: not while the pool is served\n", c.cmd->name);
+		return EXIT_REFUSED;
+	}
+	c.argc = nwords;
+	c.argv = words;
+	int status = c.cmd->fn(&c);
+	if (c.locked)
+		vctl_rwlock_unlock(&c.pool->lock);
+	if (!pool)
+		vctl_pool_close(c.pool);
+	for (int i = 0; i < c.nargs; i++)
+		free(c.args[i]);
+	free(c.args);
+	return status;
+}
+
 int main(int argc, const char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "__complete"))
 		return finish(complete(argc - 2, argv + 2));
 
-	struct cmd_ctx c = {.in = stdin, .outf = stdout, .errf = stderr};
+	unsigned global = 0;
 	poptContext con = poptGetContext("vctl", argc, argv, global_options,
 					 POPT_CONTEXT_POSIXMEHARDER);
 	char *pool = NULL;
@@ -226,9 +278,9 @@ int main(int argc, const char **argv)
 			pool = arg;
 			arg = NULL;
 			break;
-		case G_JSON: c.json = true; break;
-		case G_QUIET: c.quiet = true; break;
-		case G_VERBOSE: c.verbose = true; break;
+		case G_JSON: global |= CMD_GLOBAL_JSON; break;
+		case G_QUIET: global |= CMD_GLOBAL_QUIET; break;
+		case G_VERBOSE: global |= CMD_GLOBAL_VERBOSE; break;
 		case G_VERSION: version = true; break;
 		case G_HELP: help = true; break;
 		}
@@ -251,6 +303,11 @@ int main(int argc, const char **argv)
 	poptFreeContext(con);
 
 	int status;
+	const struct cmd_io local = {stdin, stdout, stderr, AT_FDCWD};
+	const char *env = getenv("VCTL_POOL");
+	const char *dir = pool ? pool : env && *env ? env : ".";
+	char typed[256];
+	const struct cmd *cmd = nrest ? lookup(nrest, words, typed, sizeof(typed)) : NULL;
 	if (version) {
 		printf("vctl %s\n", VCTL_VERSION);
 		status = EXIT_OK;
@@ -260,27 +317,23 @@ int main(int argc, const char **argv)
 	} else if (nrest == 0) {
 		usage(stderr);
 		status = EXIT_USAGE;
-	} else {
-		char typed[256];
-		c.cmd = lookup(nrest, words, typed, sizeof(typed));
-		if (!c.cmd) {
-			/* name what was typed, not what an alias stands for */
-			if (nrest > 1 && is_group(words[0]))
-				snprintf(typed, sizeof(typed), "%s %s", words[0], words[1]);
-			else
-				snprintf(typed, sizeof(typed), "%s", words[0]);
-			status = unknown(typed);
-		} else {
-			const char *env = getenv("VCTL_POOL");
-			c.pool_dir = pool ? pool : env && *env ? env : ".";
-			c.argc = nrest;
-			c.argv = words;
-			status = c.cmd->fn(&c);
-			vctl_pool_close(c.pool);
-			for (int i = 0; i < c.nargs; i++)
-				free(c.args[i]);
-			free(c.args);
+	} else if (cmd && !(cmd->flags & CMD_LOCAL) && !wants_help(nrest, words)) {
+		/* A served pool runs the command in the serving process, on our
+		 * stdin, stdout and stderr: same output, same exit status. */
+		struct vctl_err err = {0};
+		unsigned f = (global & CMD_GLOBAL_JSON ? VCTL_CTL_JSON : 0) |
+			     (global & CMD_GLOBAL_QUIET ? VCTL_CTL_QUIET : 0) |
+			     (global & CMD_GLOBAL_VERBOSE ? VCTL_CTL_VERBOSE : 0);
+		fflush(stdout);
+		int r = vctl_ctl_call(dir, f, nrest, words, &status, &err);
+		if (r == -ENOENT)
+			status = cmd_run(nrest, words, global, dir, NULL, &local);
+		else if (r < 0) {
+			fprintf(stderr, "vctl %s: %s\n", cmd->name, err.msg);
+			status = EXIT_INTERNAL;
 		}
+	} else {
+		status = cmd_run(nrest, words, global, dir, NULL, &local);
 	}
 	for (int i = 0; words && i < nrest; i++)
 		free((char *)words[i]);

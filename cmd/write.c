@@ -34,7 +34,7 @@ int cmd_write(struct cmd_ctx *c)
 	if (r < 0)
 		return cmd_fail(c, r, &err);
 	const char *src = c->nargs > 1 ? c->args[1] : "-";
-	int fd = strcmp(src, "-") ? open(src, O_RDONLY | O_CLOEXEC) : fileno(c->in);
+	int fd = strcmp(src, "-") ? openat(c->cwd, src, O_RDONLY | O_CLOEXEC) : fileno(c->in);
 	if (fd < 0)
 		return cmd_failf(c, -errno, "%s: %s", src, strerror(errno));
 	struct stat st;

@@ -122,8 +122,21 @@ static int check_member(const struct vctl_pool *p, const struct vctl_member *m,
 	return r;
 }
 
+static int check_locked(const struct vctl_pool *p, unsigned what, struct vctl_check_report *rep,
+			struct vctl_err *err);
+
 int vctl_pool_check(const struct vctl_pool *p, unsigned what, struct vctl_check_report *rep,
 		    struct vctl_err *err)
+{
+	struct vctl_rwlock *l = (struct vctl_rwlock *)&p->lock;
+	vctl_rwlock_rd(l);
+	int r = check_locked(p, what, rep, err);
+	vctl_rwlock_unlock(l);
+	return r;
+}
+
+static int check_locked(const struct vctl_pool *p, unsigned what, struct vctl_check_report *rep,
+			struct vctl_err *err)
 {
 	memset(rep, 0, sizeof(*rep));
 	int r = 0;

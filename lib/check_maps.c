@@ -262,7 +262,7 @@ int vctl_check_maps(const struct vctl_pool *p, unsigned what, struct vctl_check_
 			r = vctl_check_add(rep, "volume %s is unavailable: its map is damaged (%s)",
 					   p->mld.vols[i].name, p->st->vmaps[i]->damaged);
 	if (r == 0 && (p->mld.pool.flags & VCTL_POOL_DIRTY))
-		r = vctl_check_note(rep, "the pool was not closed cleanly: mirrors and parity are resynced at the next open for writing");
+		r = vctl_check_note(rep, "redundant RStores were written since the pool was last closed cleanly (or it is being served): mirrors and parity are resynced at the next open for writing after an unclean stop");
 	if (r == 0)
 		r = check_meta(p, rep);
 	return r < 0 ? r : check_rsds(p, what, rep);

@@ -157,7 +157,17 @@ fail:
 	return r;
 }
 
+static int commit_locked(struct vctl_pool *p, struct vctl_err *err);
+
 int vctl_pool_commit(struct vctl_pool *p, struct vctl_err *err)
+{
+	vctl_rwlock_wr(&p->lock);
+	int r = commit_locked(p, err);
+	vctl_rwlock_unlock(&p->lock);
+	return r;
+}
+
+static int commit_locked(struct vctl_pool *p, struct vctl_err *err)
 {
 	if (!(p->flags & VCTL_OPEN_WRITE) || !p->have_mld)
 		return vctl_errf(err, -VCTL_E_INTERNAL, "pool is not open for writing");

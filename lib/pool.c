@@ -311,6 +311,7 @@ int vctl_pool_open(const char *dir, unsigned flags, struct vctl_pool **out,
 	}
 	p->flags = flags;
 	p->lock_fd = -1;
+	vctl_rwlock_init(&p->lock);
 	int r = 0;
 	char newer[256] = "";
 	if (!(flags & VCTL_OPEN_NOLOCK))
@@ -402,6 +403,7 @@ void vctl_pool_close(struct vctl_pool *p)
 	vctl_unlock_pool(p->lock_fd);
 	free(p->slotbuf);
 	free(p->dir);
+	vctl_rwlock_destroy(&p->lock);
 	free(p);
 }
 

@@ -9,6 +9,7 @@
 #include "fmt/err.h"
 #include "fmt/label.h"
 #include "fmt/mld.h"
+#include "rwlock.h"
 
 #define VCTL_LOCK_NAME "vctl.lock"
 
@@ -59,6 +60,9 @@ struct vctl_pool {
 	bool broken;        /* a commit failed half-way: reopen before writing */
 	uint8_t *slotbuf;   /* one MLD slot of scratch space */
 	struct vctl_state *st; /* maps, RSDs, space (lib/state.h) */
+	/* Readers: data-path I/O and commands that only look; the writer:
+	 * anything that changes the pool. Public lib calls take it. */
+	struct vctl_rwlock lock;
 	char load_error[512]; /* forensic open: why the maps could not be loaded */
 };
 

@@ -4,6 +4,7 @@
 #define VCTL_LIB_STATE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -74,7 +75,8 @@ struct vctl_state {
 	uint32_t *pfree_pending; /* packed members freed by this transaction */
 	uint32_t npfree, pfree_cap;
 
-	bool data_dirty;         /* data written since the last flush */
+	atomic_bool data_dirty;  /* data written since the last flush (set by
+				    writers holding the pool lock to read) */
 	bool meta_dirty;         /* metadata blocks written since the last flush */
 	bool marked_dirty;       /* this open set VCTL_POOL_DIRTY: a clean close clears it */
 	/* RAID5 rows under read-modify-write, hashed */

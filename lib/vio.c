@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "load.h"
 #include "raid.h"
 #include "state.h"
 #include "volume.h"
@@ -28,14 +29,20 @@ static int lookup(const struct vctl_pool *p, uint64_t id, struct vctl_mld_volume
 	return 0;
 }
 
+static struct vctl_rwlock *lock_of(const struct vctl_pool *p)
+{
+	return (struct vctl_rwlock *)&p->lock;
+}
+
 int vctl_volume_find(const struct vctl_pool *p, const char *name, uint64_t *id,
 		     struct vctl_err *err)
 {
+	vctl_rwlock_rd(lock_of(p));
 	const struct vctl_mld_volume *v = vctl_mld_volume_by_name(&p->mld, name);
-	if (!v)
-		return vctl_errf(err, -ENOENT, "no volume named %s", name);
-	*id = v->id;
-	return 0;
+	if (v)
+		*id = v->id;
+	vctl_rwlock_unlock(lock_of(p));
+	return v ? 0 : vctl_errf(err, -ENOENT, "no volume named %s", name);
 }
 
 static uint64_t rstore_bytes_of(const struct vctl_pool *p, const struct vctl_rsd *r)
@@ -62,8 +69,20 @@ static size_t run_length(const struct vctl_pool *p, const struct vctl_vmap *vm, 
 	return (size_t)((at < end ? at : end) - off);
 }
 
+static int read_locked(struct vctl_pool *p, uint64_t id, void *buf, size_t len, uint64_t off,
+		       struct vctl_err *err);
+
 int vctl_volume_read(struct vctl_pool *p, uint64_t id, void *buf, size_t len, uint64_t off,
 		     struct vctl_err *err)
+{
+	vctl_rwlock_rd(&p->lock);
+	int r = read_locked(p, id, buf, len, off, err);
+	vctl_rwlock_unlock(&p->lock);
+	return r;
+}
+
+static int read_locked(struct vctl_pool *p, uint64_t id, void *buf, size_t len, uint64_t off,
+		       struct vctl_err *err)
 {
 	struct vctl_mld_volume *v;
 	struct vctl_vmap *vm;
@@ -215,8 +234,29 @@ int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 	return 0;
 }
 
-int vctl_volume_write(struct vctl_pool *p, uint64_t id, const void *buf, size_t len,
-		      uint64_t off, struct vctl_err *err)
+/* Whether a write can go ahead under the pool lock held for reading:
+ * everything it touches is mapped, and nothing must be committed first. */
+static bool write_ready(const struct vctl_pool *p, const struct vctl_mld_volume *v,
+			const struct vctl_vmap *vm, uint64_t off, size_t len)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	bool redundant = v->raid != VCTL_RAID0;
+	if (redundant && !(p->mld.pool.flags & VCTL_POOL_DIRTY))
+		return false;
+	for (uint64_t k = off / g->rseg_size; len && k * g->rseg_size < off + len; k++) {
+		uint32_t ent = vctl_vmap_get(vm, g, k);
+		if (!ent)
+			return false;
+		const struct vctl_rsd *r = vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
+		for (unsigned m = 0; redundant && m < r->nmembers; m++)
+			if (!(r->stale & (1u << m)) && !vctl_raid_reachable(p, r, m))
+				return false;
+	}
+	return true;
+}
+
+static int write_locked(struct vctl_pool *p, uint64_t id, const void *buf, size_t len,
+			uint64_t off, bool need_ready, struct vctl_err *err)
 {
 	struct vctl_mld_volume *v;
 	struct vctl_vmap *vm;
@@ -226,11 +266,42 @@ int vctl_volume_write(struct vctl_pool *p, uint64_t id, const void *buf, size_t 
 	if (off > v->size || len > v->size - off)
 		return vctl_errf(err, -ENOSPC, "write past the end of volume %s (%llu bytes)",
 				 v->name, (unsigned long long)v->size);
+	if (need_ready && !write_ready(p, v, vm, off, len))
+		return 1; /* take the lock to write, then try again */
 	return vctl_volume_write_at(p, v, vm, buf, len, off, err);
 }
 
+int vctl_volume_write(struct vctl_pool *p, uint64_t id, const void *buf, size_t len,
+		      uint64_t off, struct vctl_err *err)
+{
+	/* Most writes land in mapped space: they share the lock with reads
+	 * and other writes (RAID5 rows have their own locks). Allocation and
+	 * the commits before a write take it alone. */
+	vctl_rwlock_rd(&p->lock);
+	int r = write_locked(p, id, buf, len, off, true, err);
+	vctl_rwlock_unlock(&p->lock);
+	if (r != 1)
+		return r;
+	vctl_rwlock_wr(&p->lock);
+	r = write_locked(p, id, buf, len, off, false, err);
+	vctl_rwlock_unlock(&p->lock);
+	return r;
+}
+
+static int map_walk_locked(const struct vctl_pool *p, uint64_t id,
+			   int (*fn)(void *ctx, const struct vctl_map_run *run), void *ctx);
+
 int vctl_volume_map_walk(const struct vctl_pool *p, uint64_t id,
 			 int (*fn)(void *ctx, const struct vctl_map_run *run), void *ctx)
+{
+	vctl_rwlock_rd(lock_of(p));
+	int r = map_walk_locked(p, id, fn, ctx);
+	vctl_rwlock_unlock(lock_of(p));
+	return r;
+}
+
+static int map_walk_locked(const struct vctl_pool *p, uint64_t id,
+			   int (*fn)(void *ctx, const struct vctl_map_run *run), void *ctx)
 {
 	struct vctl_mld_volume *v;
 	struct vctl_vmap *vm;
@@ -265,9 +336,12 @@ int vctl_volume_map_walk(const struct vctl_pool *p, uint64_t id,
 
 int vctl_rsd_describe(const struct vctl_pool *p, uint32_t id, struct vctl_rsd_info *o)
 {
+	vctl_rwlock_rd(lock_of(p));
 	const struct vctl_rsd *r = p->st ? vctl_rsd_get(p, id) : NULL;
-	if (!r)
+	if (!r) {
+		vctl_rwlock_unlock(lock_of(p));
 		return -ENOENT;
+	}
 	memset(o, 0, sizeof(*o));
 	o->id = id;
 	o->raid = r->raid;
@@ -280,6 +354,7 @@ int vctl_rsd_describe(const struct vctl_pool *p, uint32_t id, struct vctl_rsd_in
 		o->disk[k] = vctl_member_disk(r->m[k]);
 		o->pseg[k] = vctl_member_pseg(r->m[k]);
 	}
+	vctl_rwlock_unlock(lock_of(p));
 	return 0;
 }
 
@@ -289,6 +364,7 @@ int vctl_volume_lmap_walk(const struct vctl_pool *p, uint64_t id,
 {
 	struct vctl_mld_volume *v;
 	struct vctl_vmap *vm;
+	vctl_rwlock_rd(lock_of(p));
 	int r = lookup_any(p, id, &v, &vm);
 	for (uint32_t li = 0; r == 0 && li < vm->nlmaps; li++) {
 		if (!vm->l2[li])
@@ -296,5 +372,124 @@ int vctl_volume_lmap_walk(const struct vctl_pool *p, uint64_t id,
 		const struct vctl_lmap *lm = vm->lmaps[vm->l2[li] - 1];
 		r = fn(ctx, li, lm->addr, lm->used);
 	}
+	vctl_rwlock_unlock(lock_of(p));
 	return r;
+}
+
+/* Unmaps every RSEG wholly inside [off, off+len) of a thin volume: its
+ * RStore goes back to the pool when nothing else points at it. */
+static int unmap_whole(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
+		       uint64_t off, uint64_t len)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	uint64_t R = g->rseg_size, end = off + len;
+	/* a last RSEG cut short by the volume's end counts as whole */
+	uint64_t vend = (v->size + R - 1) / R * R;
+	if (end == v->size)
+		end = vend;
+	for (uint64_t k = (off + R - 1) / R; (k + 1) * R <= end; k++) {
+		uint32_t ent = vctl_vmap_get(vm, g, k);
+		if (!ent)
+			continue;
+		if (vctl_vmap_set(vm, g, k, 0) < 0)
+			return -ENOMEM;
+		vctl_rsd_unref(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
+	}
+	return 0;
+}
+
+int vctl_volume_trim(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t off,
+		     struct vctl_err *err)
+{
+	vctl_rwlock_wr(&p->lock);
+	struct vctl_mld_volume *v;
+	struct vctl_vmap *vm;
+	int r = lookup(p, id, &v, &vm, err);
+	if (r == 0 && (off > v->size || len > v->size - off))
+		r = vctl_errf(err, -EINVAL, "trim past the end of volume %s", v->name);
+	/* a thick volume keeps its space: trimming it is a hint we ignore */
+	if (r == 0 && !(v->flags & VCTL_VOL_THICK))
+		r = unmap_whole(p, v, vm, off, len);
+	vctl_rwlock_unlock(&p->lock);
+	return r == -ENOMEM ? vctl_errf(err, r, "out of memory") : r;
+}
+
+int vctl_volume_zero(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t off,
+		     bool may_trim, bool fast, struct vctl_err *err)
+{
+	vctl_rwlock_wr(&p->lock);
+	struct vctl_mld_volume *v;
+	struct vctl_vmap *vm;
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	uint64_t R = g->rseg_size;
+	int r = lookup(p, id, &v, &vm, err);
+	if (r == 0 && (off > v->size || len > v->size - off))
+		r = vctl_errf(err, -ENOSPC, "zeroing past the end of volume %s", v->name);
+	bool unmap = r == 0 && may_trim && !(v->flags & VCTL_VOL_THICK);
+	/* Whole RSEGs of a thin volume become holes; the rest is written,
+	 * skipping what is unmapped already (it reads as zeros). */
+	uint64_t end = off + len;
+	for (uint64_t at = off; r == 0 && at < end;) {
+		uint64_t k = at / R, next = (k + 1) * R < end ? (k + 1) * R : end;
+		bool whole = at == k * R && (next == (k + 1) * R || next == v->size);
+		uint32_t ent = vctl_vmap_get(vm, g, k);
+		if (!ent) {
+			at = next;
+			continue;
+		}
+		if (whole && unmap) {
+			r = unmap_whole(p, v, vm, at, next - at);
+		} else if (fast) {
+			r = vctl_errf(err, -ENOTSUP, "zeroing part of an RSEG is not fast");
+		} else {
+			static const char zeros[65536];
+			for (uint64_t w = at; r == 0 && w < next;) {
+				size_t n = next - w < sizeof(zeros) ? (size_t)(next - w) : sizeof(zeros);
+				r = vctl_volume_write_at(p, v, vm, zeros, n, w, err);
+				w += n;
+			}
+		}
+		at = next;
+	}
+	vctl_rwlock_unlock(&p->lock);
+	return r;
+}
+
+int vctl_volume_extents(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t off,
+			int (*emit)(void *ctx, uint64_t length, bool hole), void *ctx,
+			struct vctl_err *err)
+{
+	vctl_rwlock_rd(&p->lock);
+	struct vctl_mld_volume *v;
+	struct vctl_vmap *vm;
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	uint64_t R = g->rseg_size;
+	int r = lookup(p, id, &v, &vm, err);
+	uint64_t end = r == 0 ? (off + len > v->size ? v->size : off + len) : 0;
+	for (uint64_t at = off; r == 0 && at < end;) {
+		bool hole = !vctl_vmap_get(vm, g, at / R);
+		uint64_t next = (at / R + 1) * R;
+		/* extend over RSEGs of the same kind */
+		while (next < end && !vctl_vmap_get(vm, g, next / R) == hole)
+			next += R;
+		if (next > end)
+			next = end;
+		if (emit(ctx, next - at, hole))
+			break;
+		at = next;
+	}
+	vctl_rwlock_unlock(&p->lock);
+	return r;
+}
+
+int vctl_pool_sync(struct vctl_pool *p, struct vctl_err *err)
+{
+	/* Commit only when maps changed; else data is all there is to flush,
+	 * which needs no lock. */
+	vctl_rwlock_rd(&p->lock);
+	bool pending = vctl_state_pending(p);
+	vctl_rwlock_unlock(&p->lock);
+	if (pending)
+		return vctl_pool_commit(p, err);
+	return vctl_pool_flush(p, err);
 }

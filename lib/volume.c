@@ -139,7 +139,7 @@ static int remove_record(struct vctl_pool *p, uint64_t id)
 	return 0;
 }
 
-int vctl_volume_create(struct vctl_pool *p, const struct vctl_volume_spec *s,
+static int volume_create_locked(struct vctl_pool *p, const struct vctl_volume_spec *s,
 		       struct vctl_err *err)
 {
 	if (!p->st)
@@ -202,7 +202,7 @@ int vctl_volume_create(struct vctl_pool *p, const struct vctl_volume_spec *s,
 	return vctl_pool_commit(p, err);
 }
 
-int vctl_volume_delete(struct vctl_pool *p, const char *name, struct vctl_err *err)
+static int volume_delete_locked(struct vctl_pool *p, const char *name, struct vctl_err *err)
 {
 	struct vctl_mld_volume *v = vctl_mld_volume_by_name(&p->mld, name);
 	if (!v)
@@ -217,7 +217,7 @@ int vctl_volume_delete(struct vctl_pool *p, const char *name, struct vctl_err *e
 	return vctl_pool_commit(p, err);
 }
 
-int vctl_volume_resize(struct vctl_pool *p, const char *name, uint64_t size, bool force,
+static int volume_resize_locked(struct vctl_pool *p, const char *name, uint64_t size, bool force,
 		       struct vctl_err *err)
 {
 	struct vctl_mld_volume *v = vctl_mld_volume_by_name(&p->mld, name);
@@ -279,7 +279,7 @@ int vctl_volume_resize(struct vctl_pool *p, const char *name, uint64_t size, boo
 	return vctl_pool_commit(p, err);
 }
 
-int vctl_volume_rename(struct vctl_pool *p, const char *from, const char *to,
+static int volume_rename_locked(struct vctl_pool *p, const char *from, const char *to,
 		       struct vctl_err *err)
 {
 	struct vctl_mld_volume *v = vctl_mld_volume_by_name(&p->mld, from);
@@ -296,7 +296,7 @@ int vctl_volume_rename(struct vctl_pool *p, const char *from, const char *to,
 	return vctl_pool_commit(p, err);
 }
 
-int vctl_volume_info(const struct vctl_pool *p, const char *name, struct vctl_volume_info *o,
+static int volume_info_locked(const struct vctl_pool *p, const char *name, struct vctl_volume_info *o,
 		     struct vctl_err *err)
 {
 	const struct vctl_mld_volume *v = vctl_mld_volume_by_name(&p->mld, name);
@@ -347,4 +347,53 @@ int vctl_volume_info(const struct vctl_pool *p, const char *name, struct vctl_vo
 	}
 	free(seen);
 	return 0;
+}
+
+int vctl_volume_create(struct vctl_pool *p, const struct vctl_volume_spec *s,
+		       struct vctl_err *err)
+{
+	struct vctl_rwlock *l = &p->lock;
+	vctl_rwlock_wr(l);
+	int r = volume_create_locked(p, s, err);
+	vctl_rwlock_unlock(l);
+	return r;
+}
+
+int vctl_volume_delete(struct vctl_pool *p, const char *name, struct vctl_err *err)
+{
+	struct vctl_rwlock *l = &p->lock;
+	vctl_rwlock_wr(l);
+	int r = volume_delete_locked(p, name, err);
+	vctl_rwlock_unlock(l);
+	return r;
+}
+
+int vctl_volume_resize(struct vctl_pool *p, const char *name, uint64_t size, bool force,
+		       struct vctl_err *err)
+{
+	struct vctl_rwlock *l = &p->lock;
+	vctl_rwlock_wr(l);
+	int r = volume_resize_locked(p, name, size, force, err);
+	vctl_rwlock_unlock(l);
+	return r;
+}
+
+int vctl_volume_rename(struct vctl_pool *p, const char *from, const char *to,
+		       struct vctl_err *err)
+{
+	struct vctl_rwlock *l = &p->lock;
+	vctl_rwlock_wr(l);
+	int r = volume_rename_locked(p, from, to, err);
+	vctl_rwlock_unlock(l);
+	return r;
+}
+
+int vctl_volume_info(const struct vctl_pool *p, const char *name, struct vctl_volume_info *o,
+		     struct vctl_err *err)
+{
+	struct vctl_rwlock *l = (struct vctl_rwlock *)&p->lock;
+	vctl_rwlock_rd(l);
+	int r = volume_info_locked(p, name, o, err);
+	vctl_rwlock_unlock(l);
+	return r;
 }

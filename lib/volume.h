@@ -68,6 +68,22 @@ struct vctl_map_run {
 int vctl_volume_map_walk(const struct vctl_pool *p, uint64_t id,
 			 int (*fn)(void *ctx, const struct vctl_map_run *run), void *ctx);
 
+/* For the NBD server. trim: whole RSEGs of a thin volume go back to the
+ * pool (a thick one keeps its space). zero: whole RSEGs of a thin volume
+ * become holes when may_trim, the rest is written with zeros; fast refuses
+ * with -ENOTSUP what would need writing. extents: runs from off, each a
+ * hole (unallocated, reads as zeros) or not; emit returns nonzero to stop. */
+int vctl_volume_trim(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t off,
+		     struct vctl_err *err);
+int vctl_volume_zero(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t off,
+		     bool may_trim, bool fast, struct vctl_err *err);
+int vctl_volume_extents(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t off,
+			int (*emit)(void *ctx, uint64_t length, bool hole), void *ctx,
+			struct vctl_err *err);
+/* Makes every answered write durable: a commit if maps changed, else a
+ * flush of every disk. */
+int vctl_pool_sync(struct vctl_pool *p, struct vctl_err *err);
+
 /* RSDs and LMAP blocks as dump shows them. */
 struct vctl_rsd_info {
 	uint32_t id;

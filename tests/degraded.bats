@@ -45,7 +45,7 @@ setup() {
 		# die half way through the data writes of an overwrite
 		VCTL_FAULT=stop@12 run -137 vctl -p "$P" write "$v" "$D/b" -q
 		run -0 vctl -p "$P" check
-		assert_output --partial "note: the pool was not closed cleanly"
+		assert_output --partial "note: redundant RStores were written since the pool was last closed cleanly"
 		run -0 vctl -p "$P" --json dump mld
 		[ "$(jq -r .pool.flags <<<"$output")" = 0x1 ]
 		run -0 vctl -p "$P" create "after-$v" --size 1M

@@ -3,10 +3,11 @@
 # nbdcopy, nbdsh (libnbd), qemu-img, qemu-io, fio's nbd engine, and
 # tests/nbd/nbdraw.py for what real clients never send.
 #
-# The server is tests/nbd/nbdmem (in-memory exports) from $VCTL_BUILD;
-# `vctl serve` takes its place once volumes exist. NBD_SERVER=nbdkit runs
-# the same tests against `nbdkit memory` to tell a test bug from a server
-# bug; tests that cannot apply to it skip and say why.
+# The server is tests/nbd/nbdmem (in-memory exports) from $VCTL_BUILD.
+# NBD_SERVER=vctl runs the same tests against `vctl serve`, each export a
+# volume of a small pool (raid $VCTL_RAID, default 5); NBD_SERVER=nbdkit
+# against `nbdkit memory`, to tell a test bug from a server bug. Tests that
+# cannot apply to a server skip and say why.
 
 load test_helper
 
@@ -24,6 +25,8 @@ setup() {
 	require jq
 	if [ "$NBD_SERVER" = nbdkit ]; then
 		require nbdkit
+	elif [ "$NBD_SERVER" = vctl ]; then
+		[ -x "$VCTL" ] || skip "needs $VCTL (make)"
 	else
 		[ -x "$NBDMEM" ] || skip "needs $NBDMEM (make)"
 	fi
@@ -72,14 +75,48 @@ start_server() {
 		esac
 		nbdkit -f -U "$SOCK" -P "$pidfile" "${ro[@]}" memory "$size" \
 			>"$SERVER_LOG" 2>&1 3>&- &
+	elif [ "$NBD_SERVER" = vctl ]; then
+		[ -z "${NBDMEM_ARGS:-}" ] || skip "vctl serve has no nbdmem options ($NBDMEM_ARGS)"
+		local pool=$BATS_TEST_TMPDIR/vpool spec name size opts ro=() all_ro=1
+		"$VCTL" -p "$pool" init --disks 6 --disk-size 64M --enclosures 3 --pseg-size 256K \
+			-q || return 1
+		for spec in "$@"; do
+			IFS=: read -r name size opts <<<"$spec"
+			case "$opts" in
+			"") all_ro=0 ;;
+			ro) ;;
+			*) skip "vctl serve has no equivalent of ':$opts'" ;;
+			esac
+			# 1M and 8G of nbdmem are fine as thin volumes
+			"$VCTL" -p "$pool" create "$name" --size "$size" --raid "${VCTL_RAID:-5}" -q ||
+				return 1
+		done
+		if [ $all_ro = 1 ]; then
+			ro=(--read-only)
+		else
+			for spec in "$@"; do
+				[[ "$spec" != *:ro ]] || skip "vctl serve makes all exports read-only, or none"
+			done
+		fi
+		# without -q: its "serving" line says both sockets accept
+		VCTL_POOL=$pool "$VCTL" serve --socket "$SOCK" "${ro[@]}" >"$SERVER_LOG" 2>&1 3>&- &
+		SERVER_PID=$!
+		wait_ready grep -q "^vctl serve: serving" "$SERVER_LOG"
+		return
 	else
 		# shellcheck disable=SC2086 # NBDMEM_ARGS is a list of options
 		"$NBDMEM" ${NBDMEM_ARGS:-} -P "$pidfile" "$SOCK" "$@" >"$SERVER_LOG" 2>&1 3>&- &
 	fi
 	SERVER_PID=$!
-	local i
-	for i in $(seq 200); do
-		[ -s "$pidfile" ] && return 0
+	wait_ready test -s "$pidfile"
+}
+
+# Runs "$@" until it succeeds (the server is ready), at most 10 s, as long
+# as the server lives.
+wait_ready() {
+	local n
+	for n in $(seq 200); do
+		"$@" && return 0
 		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
 			wait "$SERVER_PID" || SERVER_STATUS=$?
 			SERVER_PID=
@@ -142,13 +179,20 @@ assert_server_alive() {
 	}
 }
 
+# Tests marked [nbdmem] check what only nbdmem has (or how only it words
+# things); the vctl run leaves them out (run-suites: -f '^[^[]*$'), and
+# serve.bats checks vctl's own behaviour there.
 nbdmem_only() {
 	[ "$NBD_SERVER" = nbdmem ] || skip "$1"
 }
 
+skip_on_nbdkit() {
+	[ "$NBD_SERVER" != nbdkit ] || skip "$1"
+}
+
 # ---- Handshake and metadata, as clients see them ----
 
-@test "nbdinfo --list shows every export with its description" {
+@test "nbdinfo --list shows every export with its description [nbdmem]" {
 	nbdmem_only "nbdkit memory has one unnamed export"
 	start_server disk:64M:desc=first-disk ro:1M:ro
 	run -0 nbdinfo --list "nbd+unix://?socket=$SOCK"
@@ -212,7 +256,7 @@ nbdmem_only() {
 		and (.[2] | .start == 2097152 and .zero and (.data | not))' <<<"$output"
 }
 
-@test "an unknown export is refused with ERR_UNKNOWN and the server's message" {
+@test "an unknown export is refused with ERR_UNKNOWN and the server's message [nbdmem]" {
 	nbdmem_only "nbdkit memory accepts any export name"
 	start_server disk:1M
 	run -1 nbdinfo "$(uri nosuch)"
@@ -223,7 +267,7 @@ nbdmem_only() {
 	assert_output --partial "server reported: nbdmem: no export named 'nosuch'"
 }
 
-@test "the peer's uid decides which exports it sees and opens (SO_PEERCRED)" {
+@test "the peer's uid decides which exports it sees and opens (SO_PEERCRED) [nbdmem]" {
 	nbdmem_only "nbdkit memory has no per-client exports"
 	local me
 	me=$(id -u)
@@ -302,14 +346,14 @@ fio_verify() {
 	fio_verify --rw=write --bs=1M --iodepth=8 --size=64M
 }
 
-@test "fio verifies with every request on the worker pool (nbdmem -I -t 4)" {
+@test "fio verifies with every request on the worker pool (nbdmem -I -t 4) [nbdmem]" {
 	nbdmem_only "a switch of nbdmem's"
 	NBDMEM_ARGS="-I -t 4" start_server disk:64M
 	fio_verify --rw=randwrite --bs=4k --iodepth=32 --size=16M
 	fio_verify --rw=write --bs=256k --iodepth=8 --size=32M
 }
 
-@test "fio verifies with a single reader per connection (nbdmem -R 1)" {
+@test "fio verifies with a single reader per connection (nbdmem -R 1) [nbdmem]" {
 	nbdmem_only "a switch of nbdmem's"
 	NBDMEM_ARGS="-R 1" start_server disk:64M
 	fio_verify --rw=randwrite --bs=4k --iodepth=32 --size=16M
@@ -357,7 +401,7 @@ print("EPERM")' "$(uri ro)"
 }
 
 @test "BLOCK_STATUS over 4 GiB is answered whole, not capped at 32 MiB" {
-	nbdmem_only "nbdkit 1.32 aborts on it (assertion in extents_to_block_descriptors)"
+	skip_on_nbdkit "nbdkit 1.32 aborts on it (assertion in extents_to_block_descriptors)"
 	start_server big:8G
 	run -0 nbdraw bigstatus "$SOCK" big
 	refute_output --partial FAIL
@@ -479,7 +523,7 @@ server_counts() {
 	assert_output 1048576
 }
 
-@test "a stale socket file is replaced; a file that is not a socket is left alone" {
+@test "a stale socket file is replaced; a file that is not a socket is left alone [nbdmem]" {
 	nbdmem_only "nbdkit 1.32 refuses a stale socket (Address already in use)"
 	# A socket nobody listens on, as a crashed server leaves it.
 	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"

@@ -4,7 +4,7 @@ hand, to send what real clients never send (garbage, truncated requests,
 unknown commands and flags, oversized options) and to check replies byte by
 byte. Only the standard library: any python3 runs it.
 
-    nbdraw.py [--server nbdmem|nbdkit] SCENARIO SOCKET [EXPORT] [ARGS]
+    nbdraw.py [--server nbdmem|nbdkit|vctl] SCENARIO SOCKET [EXPORT] [ARGS]
 
 Each scenario prints one line per check and exits 0 when all hold, 1 with
 "FAIL: ..." on the first that does not. Every socket operation times out
@@ -588,7 +588,7 @@ SCENARIOS = {
 def main():
     global SERVER
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--server", default="nbdmem", choices=("nbdmem", "nbdkit"))
+    ap.add_argument("--server", default="nbdmem", choices=("nbdmem", "nbdkit", "vctl"))
     ap.add_argument("scenario", choices=sorted(SCENARIOS))
     ap.add_argument("socket")
     ap.add_argument("export", nargs="?", default="")

@@ -1,0 +1,170 @@
+/* Volumes as NBD exports. Each call goes through the locked lib API: reads
+ * and most writes share the pool lock; allocation, trims and commits take
+ * it alone. A volume deleted or shrunk under a client makes that client's
+ * requests fail; nobody else notices. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt/rsd.h"
+#include "nbd_proto.h"
+#include "serve.h"
+#include "units.h"
+#include "volume.h"
+
+struct export {
+	struct vctl_pool *p;
+	uint64_t id;
+	char description[128];
+};
+
+static void describe(const struct vctl_volume_info *vi, char *buf, size_t size)
+{
+	char s[32];
+	snprintf(buf, size, "vctl volume %s: %s raid%u, %s", vi->name,
+		 vctl_fmt_size(vi->size, s, sizeof(s)), vctl_raid_level(vi->raid),
+		 vi->thick ? "thick" : "thin");
+}
+
+static int list(void *opaque, const struct vctl_nbd_peer *peer, vctl_nbd_emit_export_fn emit,
+		void *ctx, struct vctl_err *err)
+{
+	(void)peer;
+	(void)err;
+	struct vctl_pool *p = opaque;
+	/* names copied under the lock; emit may block on the client */
+	vctl_rwlock_rd(&p->lock);
+	uint32_t n = p->mld.nvol;
+	char (*names)[VCTL_NAME_MAX + 1] = calloc(n ? n : 1, sizeof(*names));
+	for (uint32_t i = 0; names && i < n; i++)
+		snprintf(names[i], sizeof(names[i]), "%s", p->mld.vols[i].name);
+	vctl_rwlock_unlock(&p->lock);
+	if (!names)
+		return -ENOMEM;
+	int r = 0;
+	for (uint32_t i = 0; i < n && r == 0; i++) {
+		struct vctl_volume_info vi;
+		char d[128];
+		/* a volume deleted since the names were copied is still listed,
+		 * without a description; opening it will say it is gone */
+		bool found = vctl_volume_info(p, names[i], &vi, NULL) == 0;
+		if (found)
+			describe(&vi, d, sizeof(d));
+		r = emit(ctx, names[i], found ? d : NULL);
+	}
+	free(names);
+	return r;
+}
+
+static int open_export(void *opaque, const struct vctl_nbd_peer *peer, const char *name,
+		       bool want_write, void **handle, struct vctl_nbd_export_info *info,
+		       struct vctl_err *err)
+{
+	(void)peer;
+	(void)want_write;
+	struct vctl_pool *p = opaque;
+	struct vctl_volume_info vi;
+	if (vctl_volume_info(p, name, &vi, NULL) < 0)
+		return vctl_errf(err, -ENOENT, "no volume named '%s'", name);
+	if (vi.damaged)
+		return vctl_errf(err, -ENOENT, "volume '%s' is unavailable: its map is damaged", name);
+	struct export *e = calloc(1, sizeof(*e));
+	if (!e)
+		return vctl_errf(err, -ENOMEM, "out of memory");
+	e->p = p;
+	e->id = vi.id;
+	describe(&vi, e->description, sizeof(e->description));
+	memset(info, 0, sizeof(*info));
+	info->size = vi.size;
+	info->can_flush = info->can_trim = info->can_zero = info->can_fast_zero = true;
+	info->can_cache = true;
+	/* one pool behind every connection: a flush anywhere covers them all */
+	info->can_multi_conn = info->can_extents = true;
+	info->description = e->description;
+	*handle = e;
+	return 0;
+}
+
+static void close_export(void *handle)
+{
+	free(handle);
+}
+
+static int pread_export(void *h, void *buf, uint32_t len, uint64_t off, struct vctl_err *err)
+{
+	struct export *e = h;
+	return vctl_volume_read(e->p, e->id, buf, len, off, err);
+}
+
+static int flush_export(void *h, struct vctl_err *err)
+{
+	struct export *e = h;
+	return vctl_pool_sync(e->p, err);
+}
+
+static int pwrite_export(void *h, const void *buf, uint32_t len, uint64_t off, bool fua,
+			 struct vctl_err *err)
+{
+	struct export *e = h;
+	int r = vctl_volume_write(e->p, e->id, buf, len, off, err);
+	return r == 0 && fua ? flush_export(h, err) : r;
+}
+
+static int trim_export(void *h, uint64_t len, uint64_t off, bool fua, struct vctl_err *err)
+{
+	struct export *e = h;
+	int r = vctl_volume_trim(e->p, e->id, len, off, err);
+	return r == 0 && fua ? flush_export(h, err) : r;
+}
+
+static int zero_export(void *h, uint64_t len, uint64_t off, bool may_trim, bool fast, bool fua,
+		       struct vctl_err *err)
+{
+	struct export *e = h;
+	int r = vctl_volume_zero(e->p, e->id, len, off, may_trim, fast, err);
+	return r == 0 && fua ? flush_export(h, err) : r;
+}
+
+/* CACHE is advisory: the data is on the member disks, in their page cache
+ * if anywhere; there is nothing to prefetch into. */
+static int cache_export(void *h, uint64_t len, uint64_t off, struct vctl_err *err)
+{
+	(void)h;
+	(void)len;
+	(void)off;
+	(void)err;
+	return 0;
+}
+
+struct extent_ctx {
+	vctl_nbd_emit_extent_fn emit;
+	void *ctx;
+};
+
+static int one_extent(void *ctx, uint64_t length, bool hole)
+{
+	struct extent_ctx *x = ctx;
+	return x->emit(x->ctx, length, hole ? VCTL_NBD_STATE_HOLE | VCTL_NBD_STATE_ZERO : 0);
+}
+
+static int extents_export(void *h, uint64_t len, uint64_t off, vctl_nbd_emit_extent_fn emit,
+			  void *ctx, struct vctl_err *err)
+{
+	struct export *e = h;
+	struct extent_ctx x = {emit, ctx};
+	return vctl_volume_extents(e->p, e->id, len, off, one_extent, &x, err);
+}
+
+const struct vctl_nbd_backend_ops vctl_serve_ops = {
+	.list = list,
+	.open = open_export,
+	.close = close_export,
+	.pread = pread_export,
+	.pwrite = pwrite_export,
+	.flush = flush_export,
+	.trim = trim_export,
+	.zero = zero_export,
+	.cache = cache_export,
+	.extents = extents_export,
+};
