@@ -33,6 +33,7 @@ enum {
 #define CMD_POOL_RW 0x2u       /* open the pool for writing, exclusive lock */
 #define CMD_POOL_FORENSIC 0x4u /* open even without a valid MLD */
 #define CMD_LOCAL 0x8u         /* never sent to a serving process (init, serve) */
+#define CMD_STREAM 0x10u       /* served: lock per piece, not for the whole run */
 
 struct cmd_ctx;
 typedef int (*cmd_fn)(struct cmd_ctx *c);

@@ -143,8 +143,11 @@ static int open_pool(struct cmd_ctx *c)
 	unsigned f = c->cmd->flags;
 	/* On a served pool a command that only looks holds the lock for
 	 * reading throughout, so what it prints is one consistent state; one
-	 * that changes the pool goes through lib calls that take the lock. */
-	if (c->served && !(f & CMD_POOL_RW) && !(c->open_flags & VCTL_OPEN_WRITE)) {
+	 * that changes the pool goes through lib calls that take the lock.
+	 * So does one that streams a volume: held for a whole `vctl read`,
+	 * the lock would stall every allocating write of the NBD clients, and
+	 * a `vctl read | vctl write` pipe on the same pool would deadlock. */
+	if (c->served && !(f & (CMD_POOL_RW | CMD_STREAM)) && !(c->open_flags & VCTL_OPEN_WRITE)) {
 		vctl_rwlock_rd(&c->pool->lock);
 		c->locked = true;
 	}

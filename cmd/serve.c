@@ -141,8 +141,11 @@ static int stop(struct cmd_ctx *c)
 	for (int i = 0; fd >= 0 && i < 600; i++) {
 		if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
 			close(fd);
-			if (!c->quiet)
-				fprintf(c->outf, "stopped the server of %s\n", c->pool_dir);
+			if (!c->quiet) {
+				out_begin(&c->out);
+				out_str(&c->out, "stopped", "stopped the server of %s\n", c->pool_dir);
+				out_end(&c->out);
+			}
 			return EXIT_OK;
 		}
 		struct timespec ts = {0, 100 * 1000 * 1000};
@@ -151,6 +154,25 @@ static int stop(struct cmd_ctx *c)
 	if (fd >= 0)
 		close(fd);
 	return cmd_failf(c, -EBUSY, "the server did not stop within a minute");
+}
+
+/* Once both sockets accept: a line on stderr in text (a log line, like the
+ * rest), a document on stdout with --json, for scripts to read the pid. */
+static void announce(struct cmd_ctx *c, const struct serve_opts *o, pid_t pid, uint32_t nvol)
+{
+	if (c->json) {
+		struct out *d = &c->out;
+		out_begin(d);
+		out_str(d, "socket", NULL, o->socket);
+		out_u64(d, "pid", NULL, (uint64_t)pid);
+		out_u64(d, "volumes", NULL, nvol);
+		out_bool(d, "read_only", NULL, o->read_only);
+		out_end(d);
+		fflush(c->outf);
+	} else if (!c->quiet) {
+		fprintf(c->errf, "vctl serve: serving %u volume%s on %s (pid %ld)\n", nvol,
+			nvol == 1 ? "" : "s", o->socket, (long)pid);
+	}
 }
 
 /* Marks the lock file with our pid (after a fork the pool is ours). */
@@ -206,6 +228,8 @@ int cmd_serve(struct cmd_ctx *c)
 			char st = 1;
 			ssize_t n = read(ready[0], &st, 1);
 			close(ready[0]);
+			if (n == 1 && st == EXIT_OK)
+				announce(c, &o, pid, c->pool->mld.nvol);
 			/* the child owns the pool now: do not let our exit close it */
 			c->pool = NULL;
 			return n == 1 ? st : EXIT_INTERNAL;
@@ -258,10 +282,8 @@ int cmd_serve(struct cmd_ctx *c)
 		}
 		return st;
 	}
-	if (!c->quiet && !o.fork)
-		fprintf(c->errf, "vctl serve: serving %u volume%s on %s (pid %ld)\n",
-			c->pool->mld.nvol, c->pool->mld.nvol == 1 ? "" : "s", o.socket,
-			(long)getpid());
+	if (!o.fork)
+		announce(c, &o, getpid(), c->pool->mld.nvol);
 	if (o.fork) {
 		char ok = 0;
 		if (write(ready[1], &ok, 1) != 1) {

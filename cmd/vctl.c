@@ -45,7 +45,7 @@ const struct cmd vctl_commands[] = {
 	 "Delete a volume and free its space.", delete_options},
 	{"write", cmd_write, CMD_POOL_RW, "write NAME [--offset OFF] [FILE|-]",
 	 "Write a file (or standard input) into a volume.", write_options},
-	{"read", cmd_read, CMD_POOL_RO, "read NAME [--offset OFF] [--length LEN] [-o FILE|-]",
+	{"read", cmd_read, CMD_POOL_RO | CMD_STREAM, "read NAME [--offset OFF] [--length LEN] [-o FILE|-]",
 	 "Read a volume's bytes to a file (or standard output).", read_options},
 	{"dump volume", cmd_dump_volume, CMD_POOL_RO, "dump volume NAME",
 	 "Print every field of a volume's MLD record and its map blocks.", dump_volume_options},

@@ -80,8 +80,11 @@ uri() {
 
 @test "serve --fork returns once it accepts; serve --stop ends it" {
 	vctl -p "$P" create v --size 8M -q
-	run -0 vctl -p "$P" serve --fork
-	pid=$(cat "$P/vctl.lock")
+	run -0 --separate-stderr vctl -p "$P" --json serve --fork
+	pid=$(jq .pid <<<"$output")
+	[ "$(jq -r .socket <<<"$output")" = "$SOCK" ]
+	[ "$(jq .volumes <<<"$output")" = 1 ]
+	[ "$(cat "$P/vctl.lock")" = "$pid" ]
 	kill -0 "$pid"
 	# the socket answers as soon as --fork has returned
 	run -0 nbdinfo --size "$(uri v)"
@@ -90,6 +93,11 @@ uri() {
 	assert_output "stopped the server of $P"
 	! kill -0 "$pid" 2>/dev/null
 	[ ! -e "$SOCK" ]
+	# in text, the same facts on stderr; --stop in JSON
+	run -0 vctl -p "$P" serve --fork
+	assert_output --regexp "^vctl serve: serving 1 volume on $SOCK \(pid [0-9]+\)$"
+	run -0 --separate-stderr vctl -p "$P" --json serve --stop
+	[ "$(jq -r .stopped <<<"$output")" = "$P" ]
 	grep -q "vctl serve: stopped" "$P/vctl.log"
 	run -2 vctl -p "$P" serve --stop
 	assert_output "vctl serve: no server is running for the pool in $P"
@@ -120,6 +128,12 @@ uri() {
 	run -0 vctl -p "$P" read v --offset 2M --length 64K -o rel.out
 	cmp rel.in rel.out
 	run -0 vctl -p "$P" dump label ../pool/disk0.img
+	# a pipe between two commands on the served pool: neither holds the
+	# lock the other needs for long (a thin copy allocates as it goes)
+	vctl -p "$P" create copy --size 16M --raid 5 -q
+	run -0 bash -c 'set -o pipefail
+		timeout 60 "$1" -p "$2" read v | timeout 60 "$1" -p "$2" write copy -q' - "$VCTL" "$P"
+	cmp <(vctl -p "$P" read v) <(vctl -p "$P" read copy)
 	run -2 vctl -p "$P" write v no-such-file
 	assert_output "vctl write: no-such-file: No such file or directory"
 	run -1 vctl -p "$P" create
