@@ -230,7 +230,8 @@ int cmd_serve(struct cmd_ctx *c)
 			close(ready[0]);
 			if (n == 1 && st == EXIT_OK)
 				announce(c, &o, pid, c->pool->mld.nvol);
-			/* the child owns the pool now: do not let our exit close it */
+			/* the child owns the pool now: our exit must not close it */
+			vctl_pool_forget(c->pool);
 			c->pool = NULL;
 			return n == 1 ? st : EXIT_INTERNAL;
 		}

@@ -395,6 +395,13 @@ void vctl_pool_close(struct vctl_pool *p)
 		if (vctl_pool_commit(p, &e) < 0)
 			p->mld.pool.flags |= VCTL_POOL_DIRTY;
 	}
+	vctl_pool_forget(p);
+}
+
+void vctl_pool_forget(struct vctl_pool *p)
+{
+	if (!p)
+		return;
 	vctl_state_free(p);
 	for (uint32_t i = 0; i < p->nmembers; i++)
 		vctl_member_free(&p->members[i]);

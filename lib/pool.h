@@ -69,6 +69,10 @@ struct vctl_pool {
 int vctl_pool_open(const char *dir, unsigned flags, struct vctl_pool **out,
 		   struct vctl_err *err);
 void vctl_pool_close(struct vctl_pool *p);
+/* Frees the handle and closes its descriptors without writing anything:
+ * for a forked parent whose child goes on with the pool (the lock's open
+ * file description stays held by the child). */
+void vctl_pool_forget(struct vctl_pool *p);
 
 /* Writes p->mld as the next generation to every quorum disk, repairs
  * damaged MLD and label copies on the way, and keeps the number of MLD

@@ -18,6 +18,17 @@ setup() {
 
 teardown() {
 	stop_serve
+	# a --fork server of a failed test: the lock file names it
+	local pid
+	pid=$(cat "$P/vctl.lock" 2>/dev/null) || pid=
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		for _ in $(seq 200); do
+			kill -0 "$pid" 2>/dev/null || return 0
+			sleep 0.05
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
 }
 
 # Starts `vctl serve` in the background (not --fork: the test owns it) and
