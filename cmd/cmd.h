@@ -129,6 +129,8 @@ DECLARE_CMD(list);
 DECLARE_CMD(show);
 DECLARE_CMD(resize);
 DECLARE_CMD(rename);
+DECLARE_CMD(snapshot);
+DECLARE_CMD(dump_tree);
 DECLARE_CMD(delete);
 DECLARE_CMD(write);
 DECLARE_CMD(read);

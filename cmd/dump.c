@@ -390,9 +390,15 @@ static int print_run(void *ctx, const struct vctl_map_run *run)
 	out_u64(o, "rsegs", " +%llu", run->nrsegs);
 	out_u64(o, "offset", " (bytes %llu", off);
 	out_u64(o, "length", " +%llu): ", len);
-	if (!run->entry) {
+	if (!(run->entry & VCTL_LMAP_RSD_MASK)) {
+		/* a hole, or data read through the successor */
 		out_str(o, "rsd", NULL, NULL);
-		out_text(o, "unallocated\n");
+		out_text(o, run->entry & VCTL_LMAP_SS ? "shared with the successor" : "unallocated");
+		if (run->entry) {
+			out_bool(o, "sp", " Sp=%s", run->entry & VCTL_LMAP_SP);
+			out_bool(o, "ss", " Ss=%s", run->entry & VCTL_LMAP_SS);
+		}
+		out_text(o, "\n");
 		out_obj_end(o);
 		return 0;
 	}

@@ -62,8 +62,8 @@ void print_disk(struct out *o, const struct vctl_pool *p, const struct vctl_mld_
 
 void print_volume_header(struct out *o)
 {
-	out_text(o, "%-20s %10s %-6s %5s %9s %10s  %-7s %s\n", "NAME", "SIZE", "RAID", "WIDTH",
-		 "STRIPE", "ALLOCATED", "STATE", "ORIGIN");
+	out_text(o, "%-20s %10s %-6s %5s %9s %10s %10s %10s  %-7s %s\n", "NAME", "SIZE", "RAID",
+		 "WIDTH", "STRIPE", "ALLOCATED", "SHARED", "EXCLUSIVE", "STATE", "ORIGIN");
 }
 
 void print_volume(struct out *o, const struct vctl_volume_info *v, bool d)
@@ -74,14 +74,21 @@ void print_volume(struct out *o, const struct vctl_volume_info *v, bool d)
 	out_u64(o, "raid", d ? "raid          raid%llu\n" : "raid%-2llu ", vctl_raid_level(v->raid));
 	out_u64(o, "width", d ? "width         %llu\n" : "%5llu ", v->width);
 	out_size(o, "stripe_size", d ? "stripe_size   %s\n" : "%9s ", v->stripe);
-	out_size(o, "allocated", d ? "allocated     %s\n" : "%10s  ", v->allocated);
-	/* ok; stale: RStores wait for a rebuild; damaged: its map is unreadable */
+	out_size(o, "allocated", d ? "allocated     %s\n" : "%10s ", v->allocated);
+	/* what sharing chains make of it: read by others too, or by it alone */
+	out_size(o, "shared", d ? "shared        %s\n" : "%10s ", v->shared);
+	out_size(o, "exclusive", d ? "exclusive     %s\n" : "%10s  ", v->exclusive);
+	/* ok; stale: RStores wait for a rebuild; damaged: its map is unreadable;
+	 * invalid: a snapshot that lost data for want of space */
 	out_str(o, "state", d ? "state         %s\n" : "%-7s ",
-		v->damaged ? "damaged" : v->stale ? "stale" : "ok");
+		v->damaged ? "damaged" : v->invalid ? "invalid" : v->stale ? "stale" : "ok");
 	out_str(o, "origin", d ? "origin        %s\n" : "%s\n", v->origin);
 	out_str(o, "damaged", d && v->damaged ? "damaged       %s\n" : NULL, v->damaged);
 	if (!d)
 		return;
+	out_str(o, "predecessor", "predecessor   %s\n", v->pred);
+	out_str(o, "successor", "successor     %s\n", v->succ);
+	out_size(o, "reserved", "reserved      %s\n", v->reserved);
 	out_bool(o, "thick", "thick         %s\n", v->thick);
 	out_u64(o, "created", "created       %llu\n", v->created);
 	out_size(o, "rstore_size", "rstore_size   %s\n", v->rstore_bytes);

@@ -55,7 +55,10 @@ int cmd_status(struct cmd_ctx *c)
 	out_u64(o, "enclosure_count", " in %llu enclosure", p->mld.nencl);
 	out_text(o, p->mld.nencl == 1 ? "\n" : "s\n");
 	out_size(o, "capacity", "capacity   %s", capacity);
-	out_size(o, "free", ", %s free\n", vctl_pool_free_bytes(p));
+	uint64_t reserved = vctl_pool_reserved_psegs(p) * p->mld.pool.geom.pseg_size;
+	out_size(o, "free", ", %s free", vctl_pool_free_bytes(p));
+	out_size(o, "reserved", reserved ? " (%s more reserved for snapshots)" : NULL, reserved);
+	out_text(o, "\n");
 	out_u64(o, "volumes", "volumes    %llu\n", p->mld.nvol);
 	out_obj(o, "mld");
 	out_u64(o, "generation", "mld        generation %llu", p->mld.generation);

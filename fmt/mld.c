@@ -19,7 +19,7 @@
 #define POOL_BODY (16 + 8 + 4 + 4 + 8 + 6 * 4 + 2 * 8)
 #define ENCL_BODY (4 + 4 + 8 + 8 + VCTL_NAME_MAX)
 #define DISK_BODY (4 * 4 + 16 + 3 * 8 + VCTL_DISK_NAME_MAX + 1)
-#define VOL_BASE (4 * 8 + 6 * 4 + VCTL_NAME_MAX) /* + 8 per L2 block */
+#define VOL_BASE (5 * 8 + 6 * 4 + VCTL_NAME_MAX) /* + 8 per L2 block */
 #define META_BODY (2 * 4 + VCTL_META_MAX_COPIES * 8 + 8)
 #define RSDTAB_BASE 8 /* + 8 per directory block */
 
@@ -124,12 +124,13 @@ int vctl_mld_encode(const struct vctl_mld *m, uint8_t *buf, size_t cap, size_t *
 		vctl_w64(&w, v->size);
 		vctl_w64(&w, v->created);
 		vctl_w64(&w, v->origin);
+		vctl_w64(&w, v->succ);
 		vctl_w32(&w, v->raid);
 		vctl_w32(&w, v->width);
 		vctl_w32(&w, v->stripe);
 		vctl_w32(&w, v->flags);
 		vctl_w32(&w, v->nl2);
-		vctl_w32(&w, 0);
+		vctl_w32(&w, v->reserve);
 		vctl_wstr(&w, v->name, VCTL_NAME_MAX);
 		for (uint32_t k = 0; k < v->nl2; k++)
 			vctl_w64(&w, v->l2[k]);
@@ -293,13 +294,14 @@ static int decode_record(struct vctl_mld *m, uint16_t type, struct vctl_rcur *r,
 		v->size = vctl_r64(r);
 		v->created = vctl_r64(r);
 		v->origin = vctl_r64(r);
+		v->succ = vctl_r64(r);
 		v->raid = vctl_r32(r);
 		v->width = vctl_r32(r);
 		v->stripe = vctl_r32(r);
 		v->flags = vctl_r32(r);
 		v->nl2 = vctl_r32(r);
-		ok = vctl_r32(r) == 0;
-		ok = vctl_rstr(r, v->name, VCTL_NAME_MAX) && ok;
+		v->reserve = vctl_r32(r);
+		ok = vctl_rstr(r, v->name, VCTL_NAME_MAX);
 		if (r->len - r->off != pad8(REC_HDR + VOL_BASE + 8 * (size_t)v->nl2) - REC_HDR -
 						VOL_BASE)
 			return vctl_errf(err, -VCTL_E_CORRUPT,
@@ -532,6 +534,9 @@ uint32_t vctl_meta_blocks_per_extent(const struct vctl_geom *g)
 	return g->pseg_size / g->mblock_size;
 }
 
+static int validate_chains(const struct vctl_mld *m, struct vctl_err *err);
+static int validate_volume_ids(const struct vctl_mld *m, struct vctl_err *err);
+
 static int validate_volumes(const struct vctl_mld *m, struct vctl_err *err)
 {
 	const struct vctl_geom *g = &m->pool.geom;
@@ -565,6 +570,77 @@ static int validate_volumes(const struct vctl_mld *m, struct vctl_err *err)
 			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: volume %s has a bad origin",
 					 v->name);
 	}
+	return validate_volume_ids(m, err);
+}
+
+static int cmp_u64_pair(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Sharing chains: each successor is another volume, no two volumes have
+ * the same successor, and following successors ends (no loop). Linear
+ * after a sort: the MLD is validated at every commit. */
+static int validate_chains(const struct vctl_mld *m, struct vctl_err *err)
+{
+	uint32_t n = m->nvol;
+	uint64_t *byid = malloc(2 * sizeof(uint64_t) * (n ? n : 1));
+	uint32_t *seen = calloc(n ? n : 1, sizeof(uint32_t));
+	if (!byid || !seen) {
+		free(byid);
+		free(seen);
+		return vctl_errf(err, -ENOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		byid[2 * i] = m->vols[i].id;
+		byid[2 * i + 1] = i;
+	}
+	qsort(byid, n, 2 * sizeof(uint64_t), cmp_u64_pair);
+	int r = 0;
+	/* successor index of each volume, UINT32_MAX = none */
+	for (uint32_t i = 0; i < n && r == 0; i++) {
+		const struct vctl_mld_volume *v = &m->vols[i];
+		if (!v->succ)
+			continue;
+		uint64_t key[2] = {v->succ, 0};
+		const uint64_t *f = bsearch(key, byid, n, 2 * sizeof(uint64_t), cmp_u64_pair);
+		if (!f || v->succ == v->id) {
+			r = vctl_errf(err, -VCTL_E_CORRUPT,
+				      "MLD: volume %s has successor id %llu, which is no other volume",
+				      v->name, (unsigned long long)v->succ);
+			break;
+		}
+		uint32_t s = (uint32_t)f[1];
+		if (seen[s]) {
+			r = vctl_errf(err, -VCTL_E_CORRUPT,
+				      "MLD: volumes %s and %s have the same successor %s",
+				      m->vols[seen[s] - 1].name, v->name, m->vols[s].name);
+			break;
+		}
+		seen[s] = i + 1; /* predecessor + 1 */
+	}
+	/* With one predecessor each, a loop is a chain with no head: walk
+	 * back from every volume that has no successor; whatever has a
+	 * successor and was not reached lies on a loop. */
+	uint32_t reached = 0, with_succ = 0;
+	for (uint32_t i = 0; i < n && r == 0; i++) {
+		if (m->vols[i].succ) {
+			with_succ++;
+			continue;
+		}
+		for (uint32_t at = i; seen[at]; at = seen[at] - 1)
+			reached++;
+	}
+	if (r == 0 && reached != with_succ)
+		r = vctl_errf(err, -VCTL_E_CORRUPT, "MLD: a sharing chain is a loop");
+	free(byid);
+	free(seen);
+	return r;
+}
+
+static int validate_volume_ids(const struct vctl_mld *m, struct vctl_err *err)
+{
 	long dup;
 	if (DUP(m->nvol, m->vols, id, false, &dup) < 0 ||
 	    (dup < 0 && DUP(m->nvol, m->vols, name, true, &dup) < 0))
@@ -572,7 +648,7 @@ static int validate_volumes(const struct vctl_mld *m, struct vctl_err *err)
 	if (dup >= 0)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: volume %s (id %llu) appears twice",
 				 m->vols[dup].name, (unsigned long long)m->vols[dup].id);
-	return 0;
+	return validate_chains(m, err);
 }
 
 static int validate_meta(const struct vctl_mld *m, struct vctl_err *err)

@@ -72,7 +72,9 @@ struct vctl_mld_disk {
 
 /* Volume flags. */
 #define VCTL_VOL_THICK 0x1u /* every RStore allocated at create and grow */
-#define VCTL_VOL_FLAGS_KNOWN VCTL_VOL_THICK
+#define VCTL_VOL_INVALID 0x2u /* a snapshot whose data could not be kept: a copy
+				 on first write found no space */
+#define VCTL_VOL_FLAGS_KNOWN (VCTL_VOL_THICK | VCTL_VOL_INVALID)
 
 /* The largest volume: 65536 LMAPs (128 TiB with the default geometry),
  * which keeps the in-memory L2MAP within 256 KiB. */
@@ -83,7 +85,10 @@ struct vctl_mld_volume {
 	uint64_t size;    /* bytes, a multiple of 512 */
 	uint64_t created; /* Unix seconds */
 	uint64_t origin;  /* id of the volume it was taken from, 0 = none */
+	uint64_t succ;    /* its successor in the sharing chain (whose data it
+			     reads where an entry's Ss bit is set), 0 = none */
 	uint32_t raid, width, stripe, flags;
+	uint32_t reserve; /* PSEGs set aside for its copies on first write */
 	char name[VCTL_NAME_MAX + 1];
 	uint32_t nl2;     /* L2MAP blocks: ceil(LMAPs / addresses per block) */
 	uint64_t *l2;     /* their addresses (0 = none yet) */

@@ -31,6 +31,8 @@ int vctl_check_add(struct vctl_check_report *rep, const char *fmt, ...)
 int vctl_check_note(struct vctl_check_report *rep, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int vctl_check_maps(const struct vctl_pool *p, unsigned what, struct vctl_check_report *rep);
+/* lib/check_share.c: share bits and RStore slot ownership */
+int vctl_check_sharing(const struct vctl_pool *p, struct vctl_check_report *rep);
 
 /* One MLD copy as status and check see it: the newest valid generation on
  * a quorum disk, and whether that is the pool's current one. */

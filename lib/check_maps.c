@@ -30,7 +30,7 @@ static const char **rsd_owners(const struct vctl_pool *p)
 			for (uint64_t k = (uint64_t)li * g->lmap_entries;
 			     k < (uint64_t)(li + 1) * g->lmap_entries && k < nrseg; k++) {
 				uint32_t ent = vctl_vmap_get(vm, g, k);
-				if (ent && !own[(ent & VCTL_LMAP_RSD_MASK) - 1])
+				if ((ent & VCTL_LMAP_RSD_MASK) && !own[(ent & VCTL_LMAP_RSD_MASK) - 1])
 					own[(ent & VCTL_LMAP_RSD_MASK) - 1] = v->name;
 			}
 		}
@@ -265,5 +265,7 @@ int vctl_check_maps(const struct vctl_pool *p, unsigned what, struct vctl_check_
 		r = vctl_check_note(rep, "redundant RStores were written since the pool was last closed cleanly (or it is being served): mirrors and parity are resynced at the next open for writing after an unclean stop");
 	if (r == 0)
 		r = check_meta(p, rep);
+	if (r == 0)
+		r = vctl_check_sharing(p, rep);
 	return r < 0 ? r : check_rsds(p, what, rep);
 }

@@ -18,6 +18,7 @@ void vctl_state_free(struct vctl_pool *p)
 	for (uint32_t i = 0; i < st->nrsd; i++)
 		free(st->rsd[i]);
 	free(st->rsd);
+	free(st->slot_freed);
 	free(st->rsd_block_addr);
 	free(st->rsd_block_dirty);
 	for (uint32_t i = 0; i < st->nvmaps; i++)
@@ -109,6 +110,8 @@ void vctl_state_commit_done(struct vctl_pool *p)
 		return;
 	vctl_space_commit_done(p);
 	vctl_meta_commit_done(p);
+	p->st->nslot_freed = 0;
+	p->st->slot_reuse_off = false;
 }
 
 bool vctl_state_pending(const struct vctl_pool *p)

@@ -386,10 +386,10 @@ void vctl_pool_close(struct vctl_pool *p)
 		return;
 	/* A clean close: when nothing is left uncommitted (a failed command
 	 * leaves changes that must never be committed), the DIRTY mark this
-	 * open set comes off. Otherwise it stays, and the next open resyncs:
-	 * safe either way. */
+	 * open set comes off. Otherwise (or when a data write failed part
+	 * way) it stays, and the next open resyncs: safe either way. */
 	if (p->st && p->st->marked_dirty && !p->broken && (p->flags & VCTL_OPEN_WRITE) &&
-	    !vctl_state_pending(p)) {
+	    !vctl_state_pending(p) && !atomic_load(&p->st->write_failed)) {
 		struct vctl_err e = {0};
 		p->mld.pool.flags &= ~VCTL_POOL_DIRTY;
 		if (vctl_pool_commit(p, &e) < 0)
@@ -461,9 +461,17 @@ uint64_t vctl_pool_disk_used(const struct vctl_pool *p, uint32_t index)
 	return p->st->npused[index] * p->mld.pool.geom.pseg_size;
 }
 
+uint64_t vctl_pool_reserved_psegs(const struct vctl_pool *p)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < p->mld.nvol; i++)
+		n += p->mld.vols[i].reserve;
+	return n;
+}
+
 uint64_t vctl_pool_free_bytes(const struct vctl_pool *p)
 {
-	uint64_t free_bytes = 0;
+	uint64_t free_bytes = 0, reserved = vctl_pool_reserved_psegs(p) * p->mld.pool.geom.pseg_size;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
 		const struct vctl_mld_disk *d = &p->mld.disks[i];
 		if (d->state != VCTL_DISK_ACTIVE || !vctl_pool_disk_present(p, d->index))
@@ -471,5 +479,6 @@ uint64_t vctl_pool_free_bytes(const struct vctl_pool *p)
 		free_bytes += d->pseg_count * p->mld.pool.geom.pseg_size -
 			      vctl_pool_disk_used(p, d->index);
 	}
-	return free_bytes;
+	/* what snapshots set aside is not free for anything else */
+	return free_bytes > reserved ? free_bytes - reserved : 0;
 }

@@ -89,7 +89,11 @@ bool vctl_pool_disk_present(const struct vctl_pool *p, uint32_t index);
 uint32_t vctl_pool_missing(const struct vctl_pool *p);
 uint32_t vctl_pool_failed(const struct vctl_pool *p);
 uint64_t vctl_pool_disk_used(const struct vctl_pool *p, uint32_t index);
+/* Bytes free for new data: free PSEGs of usable disks, less what
+ * snapshots reserve. */
 uint64_t vctl_pool_free_bytes(const struct vctl_pool *p);
+/* PSEGs set aside by `vctl snapshot --reserve`, all volumes together. */
+uint64_t vctl_pool_reserved_psegs(const struct vctl_pool *p);
 const char *vctl_pool_disk_state(const struct vctl_pool *p, uint32_t index);
 
 /* Lock helpers shared with init. Return 0, or -EBUSY with "pool is busy

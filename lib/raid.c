@@ -338,7 +338,9 @@ int vctl_raid_write(struct vctl_pool *p, const struct vctl_rsd *r, uint64_t x,
 	if (!len)
 		return 0;
 	p->st->data_dirty = true;
-	if (r->raid == VCTL_RAID5)
-		return raid5_write(p, r, x, buf, len, err);
-	return striped_io(p, r, x, (void *)buf, len, true, err);
+	int rc = r->raid == VCTL_RAID5 ? raid5_write(p, r, x, buf, len, err)
+				       : striped_io(p, r, x, (void *)buf, len, true, err);
+	if (rc < 0)
+		atomic_store(&p->st->write_failed, true);
+	return rc;
 }

@@ -69,6 +69,15 @@ struct vctl_state {
 	uint32_t nmfree, mfree_cap;
 	uint64_t mhint;
 
+	/* RStore slots let go of since the last commit, which may still
+	 * point at them: not reused before it (lib/share.c) */
+	struct vctl_slot {
+		uint32_t rsd;
+		uint64_t rseg;
+	} *slot_freed;
+	uint32_t nslot_freed, slot_freed_cap;
+	bool slot_reuse_off; /* out of memory recording one: no reuse until the commit */
+
 	/* PSEG usage per disk index */
 	uint8_t *pused[VCTL_MAX_DISKS];
 	uint64_t npused[VCTL_MAX_DISKS];
@@ -78,6 +87,8 @@ struct vctl_state {
 	atomic_bool data_dirty;  /* data written since the last flush (set by
 				    writers holding the pool lock to read) */
 	bool meta_dirty;         /* metadata blocks written since the last flush */
+	atomic_bool write_failed; /* a data write failed part way: mirrors or
+				     parity may be out of step until a resync */
 	bool marked_dirty;       /* this open set VCTL_POOL_DIRTY: a clean close clears it */
 	/* RAID5 rows under read-modify-write, hashed */
 #define VCTL_STRIPE_LOCKS 256
@@ -175,6 +186,17 @@ void vctl_vmap_release_blocks(struct vctl_pool *p, const struct vctl_mld_volume 
 /* lib/vio.c: a write that does not check the volume's size */
 int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
 			 const void *buf, size_t len, uint64_t off, struct vctl_err *err);
+/* lib/vio.c: before an operation that may copy into v's sharing chain
+ * (RStores of v's layout), commits the pool's DIRTY mark if they are
+ * redundant; called before the operation changes anything in memory, so
+ * that this commit persists nothing half done. */
+int vctl_dirty_first(struct vctl_pool *p, const struct vctl_mld_volume *v, struct vctl_err *err);
+/* lib/vio.c: a new RStore in v's layout, zeroed, unreferenced */
+int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, uint32_t *id,
+		    struct vctl_err *err);
+/* lib/volume.c: adds a volume record and its empty map */
+int vctl_volume_add(struct vctl_pool *p, const struct vctl_mld_volume *nv,
+		    struct vctl_mld_volume **v, struct vctl_vmap **vm, struct vctl_err *err);
 /* lib/vio.c: maps a new RStore under the RSEGs around `rseg` */
 int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
 			     struct vctl_vmap *vm, uint64_t rseg, struct vctl_err *err);

@@ -5,6 +5,7 @@
 
 #include "load.h"
 #include "raid.h"
+#include "share.h"
 #include "state.h"
 #include "volume.h"
 
@@ -26,6 +27,10 @@ static int lookup(const struct vctl_pool *p, uint64_t id, struct vctl_mld_volume
 	if ((*vm)->damaged)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "volume %s is unavailable: its map is damaged (%s)",
 				 (*v)->name, (*vm)->damaged);
+	if ((*v)->flags & VCTL_VOL_INVALID)
+		return vctl_errf(err, -EIO,
+				 "snapshot %s is invalid: a copy on first write found no space to keep its data; delete it",
+				 (*v)->name);
 	return 0;
 }
 
@@ -57,7 +62,9 @@ static size_t run_length(const struct vctl_pool *p, const struct vctl_vmap *vm, 
 {
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	uint64_t R = g->rseg_size, end = off + len;
-	if (ent) {
+	if (ent & VCTL_LMAP_FLAGS_KNOWN)
+		end = (off / R + 1) * R < end ? (off / R + 1) * R : end; /* shared: one RSEG */
+	else if (ent) {
 		uint64_t rs = rstore_bytes_of(p, vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1));
 		uint64_t rs_end = (off / rs + 1) * rs;
 		if (rs_end < end)
@@ -97,7 +104,9 @@ static int read_locked(struct vctl_pool *p, uint64_t id, void *buf, size_t len, 
 	while (len > 0) {
 		uint32_t ent = vctl_vmap_get(vm, g, off / g->rseg_size);
 		size_t n = run_length(p, vm, off, len, ent);
-		if (!ent) {
+		if (ent & VCTL_LMAP_SS)
+			ent = vctl_share_resolve(p, v, vm, off / g->rseg_size);
+		if (!(ent & VCTL_LMAP_RSD_MASK)) {
 			memset(b, 0, n);
 		} else {
 			const struct vctl_rsd *rsd = vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
@@ -113,22 +122,30 @@ static int read_locked(struct vctl_pool *p, uint64_t id, void *buf, size_t len, 
 	return 0;
 }
 
+
 static enum vctl_spread spread_of(uint8_t raid)
 {
 	return raid == VCTL_RAID1 || raid == VCTL_RAID10 ? VCTL_SPREAD_PAIRS : VCTL_SPREAD_NONE;
 }
 
-/* Allocates the RStore covering `rseg` and maps every still-unmapped RSEG
- * of it inside the volume. Its PSEGs are zeroed first, so that nothing a
- * deleted volume left there can be read. */
-int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
-			     struct vctl_vmap *vm, uint64_t rseg, struct vctl_err *err)
+/* A new RStore in the volume's layout, its PSEGs zeroed (nothing a deleted
+ * volume left there can be read), with no reference yet. */
+int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, uint32_t *id,
+		    struct vctl_err *err)
 {
-	const struct vctl_geom *g = &p->mld.pool.geom;
 	struct vctl_rsd_layout l = {.raid = (uint8_t)v->raid, .width = (uint8_t)v->width,
 				    .stripe = v->stripe};
 	unsigned n = vctl_layout_members(&l);
-	uint32_t members[VCTL_RSD_MAX_MEMBERS], id;
+	uint32_t members[VCTL_RSD_MAX_MEMBERS];
+	/* What other volumes reserved stays free; our own reserve is ours. */
+	uint64_t others = vctl_pool_reserved_psegs(p) - v->reserve, avail = 0;
+	for (uint32_t i = 0; i < p->mld.ndisks; i++)
+		if (vctl_disk_usable(p, p->mld.disks[i].index))
+			avail += vctl_space_free_psegs(p, p->mld.disks[i].index);
+	if (others && avail < others + n) /* else the allocator names the shortfall */
+		return vctl_errf(err, -ENOSPC,
+				 "no space: %llu PSEGs are free and %llu of them are reserved for snapshots",
+				 (unsigned long long)avail, (unsigned long long)others);
 	/* Metadata first: the commit that records this RStore must find room
 	 * even if the data fills the pool. */
 	int r = vctl_meta_reserve(p, vctl_meta_need(p) + VCTL_META_SLOP, err);
@@ -141,13 +158,27 @@ int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
 	 * later commit could persist without a reference. */
 	r = vctl_space_zero(p, members, n, err);
 	if (r == 0)
-		r = vctl_rsd_new(p, &l, members, &id, err);
+		r = vctl_rsd_new(p, &l, members, id, err);
 	if (r < 0) {
 		for (unsigned k = 0; k < n; k++)
 			vctl_space_release(p, members[k]);
 		return r;
 	}
-	uint64_t per = vctl_layout_rstore_bytes(&l, g) / g->rseg_size;
+	v->reserve -= v->reserve < n ? v->reserve : n;
+	return 0;
+}
+
+/* Allocates the RStore covering `rseg` and maps every plain hole of the
+ * volume in it (entries that share nothing). */
+int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
+			     struct vctl_vmap *vm, uint64_t rseg, struct vctl_err *err)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	uint32_t id;
+	int r = vctl_rstore_new(p, v, &id, err);
+	if (r < 0)
+		return r;
+	uint64_t per = (uint64_t)v->width * g->pseg_size / g->rseg_size;
 	uint64_t first = rseg / per * per;
 	uint64_t nrseg = (v->size + g->rseg_size - 1) / g->rseg_size;
 	for (uint64_t k = first; k < first + per && k < nrseg; k++) {
@@ -171,6 +202,40 @@ int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
  *    missing or failed): reads never trust that member again until it is
  *    rebuilt, even when its disk comes back. Other RStores on the disk are
  *    not affected. */
+/* Sets what must be durable before a write reaches RStore `id` (DIRTY, and
+ * the stale mark of members it cannot reach); true if anything changed. */
+static bool mark_for_write(struct vctl_pool *p, uint32_t id)
+{
+	struct vctl_rsd *r = vctl_rsd_get(p, id);
+	if (r->raid == VCTL_RAID0)
+		return false;
+	bool changed = false;
+	if (!(p->mld.pool.flags & VCTL_POOL_DIRTY)) {
+		p->mld.pool.flags |= VCTL_POOL_DIRTY;
+		p->st->marked_dirty = true;
+		changed = true;
+	}
+	uint16_t add = 0;
+	for (unsigned m = 0; m < r->nmembers; m++)
+		if (!(r->stale & (1u << m)) && !vctl_raid_reachable(p, r, m))
+			add |= (uint16_t)(1u << m);
+	if (add) {
+		r->stale |= add;
+		vctl_rsd_dirty(p, id);
+		changed = true;
+	}
+	return changed;
+}
+
+int vctl_dirty_first(struct vctl_pool *p, const struct vctl_mld_volume *v, struct vctl_err *err)
+{
+	if (v->raid == VCTL_RAID0 || (p->mld.pool.flags & VCTL_POOL_DIRTY))
+		return 0;
+	p->mld.pool.flags |= VCTL_POOL_DIRTY;
+	p->st->marked_dirty = true;
+	return vctl_pool_commit(p, err);
+}
+
 static int prepare_write(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
 			 uint64_t off, size_t len, struct vctl_err *err)
 {
@@ -185,19 +250,8 @@ static int prepare_write(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 	}
 	for (uint64_t k = off / g->rseg_size; len && k * g->rseg_size < off + len; k++) {
 		uint32_t ent = vctl_vmap_get(vm, g, k);
-		if (!ent)
-			continue;
-		uint32_t id = (ent & VCTL_LMAP_RSD_MASK) - 1;
-		struct vctl_rsd *r = vctl_rsd_get(p, id);
-		uint16_t add = 0;
-		for (unsigned m = 0; m < r->nmembers; m++)
-			if (!(r->stale & (1u << m)) && !vctl_raid_reachable(p, r, m))
-				add |= (uint16_t)(1u << m);
-		if (add) {
-			r->stale |= add;
-			vctl_rsd_dirty(p, id);
-			changed = true;
-		}
+		if (ent & VCTL_LMAP_RSD_MASK)
+			changed |= mark_for_write(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
 	}
 	return changed ? vctl_pool_commit(p, err) : 0;
 }
@@ -212,14 +266,31 @@ int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 	int r = prepare_write(p, v, vm, off, len, err);
 	if (r < 0)
 		return r;
+	/* Copy on first write, for every RSEG first: one commit then covers
+	 * the copies whose originals this write is about to change. */
+	bool commit_first = false;
+	for (uint64_t k = off / g->rseg_size; len && k * g->rseg_size < off + len; k++) {
+		if (!(vctl_vmap_get(vm, g, k) & VCTL_LMAP_FLAGS_KNOWN))
+			continue;
+		r = vctl_share_unshare(p, v, vm, k, true, &commit_first, err);
+		if (r < 0)
+			return vctl_err_wrap(err, "volume %s: copy on first write", v->name);
+	}
+	if (commit_first && (r = vctl_pool_commit(p, err)) < 0)
+		return r;
 	while (len > 0) {
 		uint64_t rseg = off / g->rseg_size;
 		uint32_t ent = vctl_vmap_get(vm, g, rseg);
 		if (!ent) {
-			r = vctl_volume_alloc_rstore(p, v, vm, rseg, err);
+			uint32_t id;
+			r = vctl_share_place(p, v, vm, rseg, true, &id, err);
+			if (r == 0 && vctl_vmap_set(vm, g, rseg, id + 1) < 0) {
+				vctl_rsd_unref(p, id);
+				r = vctl_errf(err, -ENOMEM, "out of memory");
+			}
 			if (r < 0)
 				return vctl_err_wrap(err, "volume %s", v->name);
-			ent = vctl_vmap_get(vm, g, rseg);
+			ent = id + 1;
 		}
 		size_t n = run_length(p, vm, off, len, ent);
 		const struct vctl_rsd *rsd = vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
@@ -245,7 +316,7 @@ static bool write_ready(const struct vctl_pool *p, const struct vctl_mld_volume 
 		return false;
 	for (uint64_t k = off / g->rseg_size; len && k * g->rseg_size < off + len; k++) {
 		uint32_t ent = vctl_vmap_get(vm, g, k);
-		if (!ent)
+		if (!(ent & VCTL_LMAP_RSD_MASK) || (ent & VCTL_LMAP_FLAGS_KNOWN))
 			return false;
 		const struct vctl_rsd *r = vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
 		for (unsigned m = 0; redundant && m < r->nmembers; m++)
@@ -315,7 +386,7 @@ static int map_walk_locked(const struct vctl_pool *p, uint64_t id,
 		uint32_t ent = vctl_vmap_get(vm, g, k);
 		/* a new run at a change of entry, and at each RStore boundary */
 		bool boundary = false;
-		if (ent && run.nrsegs) {
+		if ((ent & VCTL_LMAP_RSD_MASK) && run.nrsegs) {
 			uint64_t per = rstore_bytes_of(p, vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1)) /
 				       g->rseg_size;
 			boundary = k % per == 0;
@@ -379,7 +450,7 @@ int vctl_volume_lmap_walk(const struct vctl_pool *p, uint64_t id,
 /* Unmaps every RSEG wholly inside [off, off+len) of a thin volume: its
  * RStore goes back to the pool when nothing else points at it. */
 static int unmap_whole(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
-		       uint64_t off, uint64_t len)
+		       uint64_t off, uint64_t len, struct vctl_err *err)
 {
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	uint64_t R = g->rseg_size, end = off + len;
@@ -391,9 +462,16 @@ static int unmap_whole(struct vctl_pool *p, struct vctl_mld_volume *v, struct vc
 		uint32_t ent = vctl_vmap_get(vm, g, k);
 		if (!ent)
 			continue;
+		bool unused = false;
+		/* the others keep what they read; ours becomes a hole */
+		int r = vctl_share_unshare(p, v, vm, k, false, &unused, err);
+		if (r < 0)
+			return r;
+		ent = vctl_vmap_get(vm, g, k);
 		if (vctl_vmap_set(vm, g, k, 0) < 0)
-			return -ENOMEM;
-		vctl_rsd_unref(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
+			return vctl_errf(err, -ENOMEM, "out of memory");
+		if (ent & VCTL_LMAP_RSD_MASK)
+			vctl_slot_release(p, (ent & VCTL_LMAP_RSD_MASK) - 1, k);
 	}
 	return 0;
 }
@@ -408,10 +486,10 @@ int vctl_volume_trim(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t of
 	if (r == 0 && (off > v->size || len > v->size - off))
 		r = vctl_errf(err, -EINVAL, "trim past the end of volume %s", v->name);
 	/* a thick volume keeps its space: trimming it is a hint we ignore */
-	if (r == 0 && !(v->flags & VCTL_VOL_THICK))
-		r = unmap_whole(p, v, vm, off, len);
+	if (r == 0 && !(v->flags & VCTL_VOL_THICK) && (r = vctl_dirty_first(p, v, err)) == 0)
+		r = unmap_whole(p, v, vm, off, len, err);
 	vctl_rwlock_unlock(&p->lock);
-	return r == -ENOMEM ? vctl_errf(err, r, "out of memory") : r;
+	return r;
 }
 
 int vctl_volume_zero(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t off,
@@ -426,6 +504,8 @@ int vctl_volume_zero(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t of
 	if (r == 0 && (off > v->size || len > v->size - off))
 		r = vctl_errf(err, -ENOSPC, "zeroing past the end of volume %s", v->name);
 	bool unmap = r == 0 && may_trim && !(v->flags & VCTL_VOL_THICK);
+	if (unmap)
+		r = vctl_dirty_first(p, v, err);
 	/* Whole RSEGs of a thin volume become holes; the rest is written,
 	 * skipping what is unmapped already (it reads as zeros). */
 	uint64_t end = off + len;
@@ -433,12 +513,13 @@ int vctl_volume_zero(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t of
 		uint64_t k = at / R, next = (k + 1) * R < end ? (k + 1) * R : end;
 		bool whole = at == k * R && (next == (k + 1) * R || next == v->size);
 		uint32_t ent = vctl_vmap_get(vm, g, k);
-		if (!ent) {
-			at = next;
+		if (!(vctl_share_resolve(p, v, vm, k) & VCTL_LMAP_RSD_MASK) &&
+		    !(ent & VCTL_LMAP_RSD_MASK)) {
+			at = next; /* reads as zeros already */
 			continue;
 		}
 		if (whole && unmap) {
-			r = unmap_whole(p, v, vm, at, next - at);
+			r = unmap_whole(p, v, vm, at, next - at, err);
 		} else if (fast) {
 			r = vctl_errf(err, -ENOTSUP, "zeroing part of an RSEG is not fast");
 		} else {
@@ -467,10 +548,10 @@ int vctl_volume_extents(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t
 	int r = lookup(p, id, &v, &vm, err);
 	uint64_t end = r == 0 ? (off + len > v->size ? v->size : off + len) : 0;
 	for (uint64_t at = off; r == 0 && at < end;) {
-		bool hole = !vctl_vmap_get(vm, g, at / R);
+		bool hole = !(vctl_share_resolve(p, v, vm, at / R) & VCTL_LMAP_RSD_MASK);
 		uint64_t next = (at / R + 1) * R;
 		/* extend over RSEGs of the same kind */
-		while (next < end && !vctl_vmap_get(vm, g, next / R) == hole)
+		while (next < end && !(vctl_share_resolve(p, v, vm, next / R) & VCTL_LMAP_RSD_MASK) == hole)
 			next += R;
 		if (next > end)
 			next = end;

@@ -213,13 +213,23 @@ static int load_lmap(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl
 		if (ent & ~(VCTL_LMAP_RSD_MASK | VCTL_LMAP_FLAGS_KNOWN))
 			return vctl_errf(err, -VCTL_E_CORRUPT, "%s: entry %u has unknown flags %#x",
 					 what, e, ent);
+		/* Ss: the data is the successor's, so no RSD of our own */
+		if ((ent & VCTL_LMAP_SS) && (ent & VCTL_LMAP_RSD_MASK))
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "%s: entry %u is shared with the successor and names an RSD",
+					 what, e);
+		if ((ent & VCTL_LMAP_SS) && !v->succ)
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "%s: entry %u is shared with a successor the volume does not have",
+					 what, e);
 		uint32_t id = (ent & VCTL_LMAP_RSD_MASK) - 1;
-		if (!(ent & VCTL_LMAP_RSD_MASK) || !vctl_rsd_get(p, id))
+		if ((ent & VCTL_LMAP_RSD_MASK) && !vctl_rsd_get(p, id))
 			return vctl_errf(err, -VCTL_E_CORRUPT, "%s: entry %u points at RSD %u, which does not exist",
 					 what, e, id);
 		if (vctl_vmap_set(vm, g, first + e, ent) < 0)
 			return vctl_errf(err, -ENOMEM, "out of memory");
-		vctl_rsd_ref(p, id);
+		if (ent & VCTL_LMAP_RSD_MASK)
+			vctl_rsd_ref(p, id);
 	}
 	if (lm->used != h.count)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "%s: counts %u entries and holds %u", what,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "share.h"
 #include "state.h"
 #include "units.h"
 #include "volume.h"
@@ -77,7 +78,8 @@ static int check_room(const struct vctl_pool *p, const struct vctl_mld_volume *v
 		uint64_t f = vctl_space_free_psegs(p, d);
 		free_total += f < n ? f : n;
 	}
-	if (free_total < psegs) {
+	/* what snapshots reserve is not ours to take */
+	if (free_total < psegs + vctl_pool_reserved_psegs(p)) {
 		char a[32], b[32];
 		uint64_t pseg = p->mld.pool.geom.pseg_size;
 		return vctl_errf(err, -ENOSPC,
@@ -103,17 +105,17 @@ static int allocate_range(struct vctl_pool *p, struct vctl_mld_volume *v, struct
 	return 0;
 }
 
-/* Drops every mapping of RSEG k and beyond. */
-static void unmap_from(struct vctl_pool *p, struct vctl_vmap *vm, uint64_t k, uint64_t nrseg)
+/* Drops every mapping of RSEG k and beyond; the other members of its
+ * sharing chain keep their contents. */
+static int unmap_from(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
+		      uint64_t k, uint64_t nrseg, bool leaving, struct vctl_err *err)
 {
-	const struct vctl_geom *g = &p->mld.pool.geom;
 	for (; k < nrseg; k++) {
-		uint32_t ent = vctl_vmap_get(vm, g, k);
-		if (!ent)
-			continue;
-		vctl_vmap_set(vm, g, k, 0);
-		vctl_rsd_unref(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
+		int r = vctl_share_drop(p, v, vm, k, leaving, err);
+		if (r < 0)
+			return r;
 	}
+	return 0;
 }
 
 static int remove_record(struct vctl_pool *p, uint64_t id)
@@ -136,6 +138,31 @@ static int remove_record(struct vctl_pool *p, uint64_t id)
 		st->nvmaps--;
 		break;
 	}
+	return 0;
+}
+
+int vctl_volume_add(struct vctl_pool *p, const struct vctl_mld_volume *nv,
+		    struct vctl_mld_volume **v, struct vctl_vmap **vm, struct vctl_err *err)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	if (p->mld.nvol >= 65536)
+		return vctl_errf(err, -ENOSPC, "the pool holds the most volumes it can (65536)");
+	struct vctl_vmap *m = vctl_vmap_new(nv->id, vctl_volume_lmaps(g, nv->size));
+	void *nvols = realloc(p->mld.vols, (p->mld.nvol + 1) * sizeof(*p->mld.vols));
+	void *nmaps = realloc(p->st->vmaps, (p->st->nvmaps + 1) * sizeof(*p->st->vmaps));
+	if (nvols)
+		p->mld.vols = nvols;
+	if (nmaps)
+		p->st->vmaps = nmaps;
+	if (!m || !nvols || !nmaps) {
+		vctl_vmap_free(m, g);
+		return vctl_errf(err, -ENOMEM, "out of memory");
+	}
+	p->mld.vols[p->mld.nvol++] = *nv;
+	p->st->vmaps[p->st->nvmaps++] = m;
+	p->mld.pool.next_id++;
+	*v = &p->mld.vols[p->mld.nvol - 1];
+	*vm = m;
 	return 0;
 }
 
@@ -167,9 +194,6 @@ static int volume_create_locked(struct vctl_pool *p, const struct vctl_volume_sp
 		return vctl_errf(err, -VCTL_E_REFUSED,
 				 "a %s of width %u needs %u disks; the pool has %u usable",
 				 vctl_raid_name(l.raid), l.width, need, have);
-	if (p->mld.nvol >= 65536)
-		return vctl_errf(err, -ENOSPC, "the pool holds the most volumes it can (65536)");
-
 	struct vctl_mld_volume nv = {
 		.id = p->mld.pool.next_id, .size = s->size, .created = (uint64_t)time(NULL),
 		.raid = l.raid, .width = l.width, .stripe = l.stripe,
@@ -178,23 +202,12 @@ static int volume_create_locked(struct vctl_pool *p, const struct vctl_volume_sp
 	if (s->thick && (r = check_room(p, &nv, rstores_for(p, &nv, 0, s->size), err)) < 0)
 		return r;
 
-	struct vctl_vmap *vm = vctl_vmap_new(nv.id, vctl_volume_lmaps(g, nv.size));
-	void *nvols = realloc(p->mld.vols, (p->mld.nvol + 1) * sizeof(*p->mld.vols));
-	void *nmaps = realloc(p->st->vmaps, (p->st->nvmaps + 1) * sizeof(*p->st->vmaps));
-	if (nvols)
-		p->mld.vols = nvols;
-	if (nmaps)
-		p->st->vmaps = nmaps;
-	if (!vm || !nvols || !nmaps) {
-		vctl_vmap_free(vm, g);
-		return vctl_errf(err, -ENOMEM, "out of memory");
-	}
-	p->mld.vols[p->mld.nvol++] = nv;
-	p->st->vmaps[p->st->nvmaps++] = vm;
-	p->mld.pool.next_id++;
-	struct vctl_mld_volume *v = &p->mld.vols[p->mld.nvol - 1];
+	struct vctl_mld_volume *v;
+	struct vctl_vmap *vm;
+	if ((r = vctl_volume_add(p, &nv, &v, &vm, err)) < 0)
+		return r;
 	if (s->thick && (r = allocate_range(p, v, vm, 0, v->size, err)) < 0) {
-		unmap_from(p, vm, 0, (v->size + g->rseg_size - 1) / g->rseg_size);
+		unmap_from(p, v, vm, 0, (v->size + g->rseg_size - 1) / g->rseg_size, true, NULL);
 		remove_record(p, nv.id);
 		p->mld.pool.next_id--;
 		return r;
@@ -211,7 +224,12 @@ static int volume_delete_locked(struct vctl_pool *p, const char *name, struct vc
 		return vctl_errf(err, -VCTL_E_CORRUPT, "the pool's maps could not be loaded");
 	struct vctl_vmap *vm = vctl_vmap_of(p, v->id);
 	const struct vctl_geom *g = &p->mld.pool.geom;
-	unmap_from(p, vm, 0, (v->size + g->rseg_size - 1) / g->rseg_size);
+	/* Its predecessor takes over what it reads of ours, and reads through
+	 * our successor what we read there: no data moves. */
+	int r = unmap_from(p, v, vm, 0, (v->size + g->rseg_size - 1) / g->rseg_size, true, err);
+	if (r < 0)
+		return r;
+	vctl_share_unlink(p, v);
 	vctl_vmap_release_blocks(p, v, vm);
 	remove_record(p, v->id);
 	return vctl_pool_commit(p, err);
@@ -242,7 +260,11 @@ static int volume_resize_locked(struct vctl_pool *p, const char *name, uint64_t 
 					 vctl_fmt_size(size, b, sizeof(b)));
 		/* Nothing is written: the bytes past the new end are garbage
 		 * nobody can read, and a grow cleans them before showing them. */
-		unmap_from(p, vm, (size + R - 1) / R, (v->size + R - 1) / R);
+		if ((r = vctl_dirty_first(p, v, err)) < 0)
+			return r;
+		if ((r = unmap_from(p, v, vm, (size + R - 1) / R, (v->size + R - 1) / R, false,
+				    err)) < 0)
+			return r;
 		if (vctl_vmap_resize(p, vm, vctl_volume_lmaps(g, size)) < 0)
 			return vctl_errf(err, -VCTL_E_INTERNAL, "LMAP past the end still in use");
 		v->size = size;
@@ -271,7 +293,7 @@ static int volume_resize_locked(struct vctl_pool *p, const char *name, uint64_t 
 		return vctl_errf(err, -ENOMEM, "out of memory");
 	v->size = size;
 	if ((v->flags & VCTL_VOL_THICK) && (r = allocate_range(p, v, vm, old, size, err)) < 0) {
-		unmap_from(p, vm, (old + R - 1) / R, (size + R - 1) / R);
+		unmap_from(p, v, vm, (old + R - 1) / R, (size + R - 1) / R, false, NULL);
 		v->size = old;
 		vctl_vmap_resize(p, vm, vctl_volume_lmaps(g, old));
 		return r;
@@ -314,6 +336,12 @@ static int volume_info_locked(const struct vctl_pool *p, const char *name, struc
 	o->thick = v->flags & VCTL_VOL_THICK;
 	const struct vctl_mld_volume *orig = v->origin ? vctl_mld_volume_by_id(&p->mld, v->origin) : NULL;
 	o->origin = orig ? orig->name : NULL;
+	o->invalid = v->flags & VCTL_VOL_INVALID;
+	o->reserved = (uint64_t)v->reserve * g->pseg_size;
+	const struct vctl_mld_volume *pv = vctl_share_pred(p, v);
+	const struct vctl_mld_volume *sv = v->succ ? vctl_mld_volume_by_id(&p->mld, v->succ) : NULL;
+	o->pred = pv ? pv->name : NULL;
+	o->succ = sv ? sv->name : NULL;
 	struct vctl_rsd_layout l = {.raid = o->raid, .width = (uint8_t)o->width};
 	o->rstore_bytes = vctl_layout_rstore_bytes(&l, g);
 	const struct vctl_vmap *vm = p->st ? vctl_vmap_of(p, v->id) : NULL;
@@ -332,11 +360,21 @@ static int volume_info_locked(const struct vctl_pool *p, const char *name, struc
 		for (uint64_t k = (uint64_t)li * g->lmap_entries;
 		     k < (uint64_t)(li + 1) * g->lmap_entries && k < nrseg; k++) {
 			uint32_t ent = vctl_vmap_get(vm, g, k);
-			if (!ent)
-				continue;
-			uint32_t id = (ent & VCTL_LMAP_RSD_MASK) - 1;
 			uint64_t end = (k + 1) * g->rseg_size;
-			o->allocated += (end > v->size ? v->size : end) - k * g->rseg_size;
+			uint64_t bytes = (end > v->size ? v->size : end) - k * g->rseg_size;
+			if (ent & VCTL_LMAP_SS) {
+				if (vctl_share_resolve(p, v, vm, k) & VCTL_LMAP_RSD_MASK)
+					o->shared += bytes;
+				continue;
+			}
+			if (!(ent & VCTL_LMAP_RSD_MASK))
+				continue;
+			if (ent & VCTL_LMAP_SP)
+				o->shared += bytes;
+			else
+				o->exclusive += bytes;
+			uint32_t id = (ent & VCTL_LMAP_RSD_MASK) - 1;
+			o->allocated += bytes;
 			if (bit_get(seen, id))
 				continue;
 			bit_set(seen, id);

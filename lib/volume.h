@@ -29,8 +29,13 @@ struct vctl_volume_info {
 	uint8_t raid;
 	uint32_t width, stripe;
 	bool thick;
+	bool invalid;       /* a snapshot whose data could not be kept (no space) */
 	const char *origin; /* name, or NULL */
-	uint64_t allocated; /* bytes of address space mapped */
+	const char *pred, *succ; /* neighbours in its sharing chain, or NULL */
+	uint64_t allocated; /* bytes of address space mapped to its own RStores */
+	uint64_t shared;    /* bytes it reads that another volume reads too */
+	uint64_t exclusive; /* bytes of its own that nobody else reads */
+	uint64_t reserved;  /* bytes set aside for its copies on first write */
 	uint64_t rstores;   /* RStores it references */
 	uint64_t map_bytes; /* in-memory map: L2MAP, LMAPs, RSDs */
 	uint64_t rstore_bytes;

@@ -73,9 +73,9 @@ expect() {
 	expect list
 }
 
-@test "second word: dump -> label mld volume map" {
+@test "second word: dump -> label mld volume map tree" {
 	complete_words dump ""
-	expect label mld volume map
+	expect label mld volume map tree
 	complete_words dump m
 	expect map mld
 	complete_words dump v

@@ -10,7 +10,7 @@ setup() {
 
 @test "an empty pool lists nothing" {
 	run -0 vctl -p "$P" list
-	assert_output --regexp "^NAME +SIZE +RAID +WIDTH +STRIPE +ALLOCATED +STATE +ORIGIN$"
+	assert_output --regexp "^NAME +SIZE +RAID +WIDTH +STRIPE +ALLOCATED +SHARED +EXCLUSIVE +STATE +ORIGIN$"
 	run -0 vctl -p "$P" --json list
 	[ "$(jq '.volumes | length' <<<"$output")" -eq 0 ]
 }
@@ -21,10 +21,11 @@ setup() {
 	head -c 1M /dev/urandom | vctl -p "$P" write alpha -q
 	run -0 vctl -p "$P" list
 	# raid5 width 3: RStores of 3 x 256 KiB; 1 MiB written maps two
-	assert_line --index 1 --regexp "^alpha +5.0 MiB raid5 +3 +64.0 KiB +1.5 MiB  ok +-$"
-	assert_line --index 2 --regexp "^beta +1.0 GiB raid0 +4 +64.0 KiB +0 B  ok +-$"
+	# (nothing is shared without snapshots: all of it is exclusive)
+	assert_line --index 1 --regexp "^alpha +5.0 MiB raid5 +3 +64.0 KiB +1.5 MiB +0 B +1.5 MiB  ok +-$"
+	assert_line --index 2 --regexp "^beta +1.0 GiB raid0 +4 +64.0 KiB +0 B +0 B +0 B  ok +-$"
 	run -0 vctl -p "$P" --json ls
-	for k in name size raid width stripe_size origin allocated state damaged; do
+	for k in name size raid width stripe_size origin allocated shared exclusive state damaged; do
 		[ "$(jq "[.volumes[] | has(\"$k\")] | all" <<<"$output")" = true ]
 	done
 	[ "$(jq -c '.volumes[0] | [.name, .size, .raid, .width, .stripe_size, .origin, .allocated]' <<<"$output")" = '["alpha",5242880,5,3,65536,null,1572864]' ]

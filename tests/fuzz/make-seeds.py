@@ -153,11 +153,11 @@ def rec(typ, body):
     r += bytearray(-len(r) % 8)
     struct.pack_into('<HHI', r, 0, typ, 1, len(r))
     return r
-def volume(vid, size, origin, raid, width, stripe, flags, name, l2):
-    b = bytearray(120)
-    struct.pack_into('<QQQQIIIIII', b, 0, vid, size, 1795346700, origin, raid, width,
+def volume(vid, size, origin, raid, width, stripe, flags, name, l2, succ=0):
+    b = bytearray(128)
+    struct.pack_into('<QQQQQIIIIII', b, 0, vid, size, 1795346700, origin, succ, raid, width,
                      stripe, flags, len(l2), 0)
-    b[56:56 + len(name)] = name
+    b[64:64 + len(name)] = name
     for a in l2:
         b += struct.pack('<Q', a)
     return rec(4, b)
@@ -178,10 +178,23 @@ def mld_with(base, extra_records, next_id):
     u32(x, 12, len(x)); u32(x, 28, g32(x, 28) + len(extra_records)); u64(x, 64, len(recs))
     return seal_mld(x)
 vols = [volume(1, 1 << 30, 0, 4, 2, 64 * KiB, 0, b'vol-a', [0]),
-        volume(2, 1 << 30, 1, 3, 3, 64 * KiB, 1, b'snap.of-a', [0x123000])]
+        volume(2, 1 << 30, 1, 3, 3, 64 * KiB, 1, b'snap.of-a', [0x123000], succ=1)]
 metas = [meta(0, [(0, 10), (3, 11)]), meta(1, [(1, 10), (4, 10), (2, 55)], stale=0x4)]
 put(M + '/valid-6-disks-2-volumes-2-meta-extents-rsdtab-sealed',
     mld_with(m6, vols + metas + [rsdtab(3, [0x456000])], 3))
+# Sharing chains: a stack of three, then the ways a chain can be wrong.
+chain = [volume(1, 1 << 30, 0, 1, 2, 64 * KiB, 0, b'origin', [0]),
+         volume(2, 1 << 30, 1, 1, 2, 64 * KiB, 0, b'snap-1', [0], succ=3),
+         volume(3, 1 << 30, 1, 1, 2, 64 * KiB, 0, b'snap-2', [0], succ=1)]
+put(M + '/valid-snapshot-chain-of-3-sealed', mld_with(m6, chain, 4))
+loop = [volume(1, 1 << 30, 0, 1, 2, 64 * KiB, 0, b'a', [0], succ=2),
+        volume(2, 1 << 30, 0, 1, 2, 64 * KiB, 0, b'b', [0], succ=1)]
+put(M + '/refused-sharing-chain-loop-sealed', mld_with(m6, loop, 3))
+fork = chain[:2] + [volume(3, 1 << 30, 1, 1, 2, 64 * KiB, 0, b'snap-2', [0], succ=1)]
+fork[1] = volume(2, 1 << 30, 1, 1, 2, 64 * KiB, 0, b'snap-1', [0], succ=1)
+put(M + '/refused-two-volumes-same-successor-sealed', mld_with(m6, fork, 4))
+put(M + '/refused-successor-missing-sealed',
+    mld_with(m6, [volume(1, 1 << 30, 0, 1, 2, 64 * KiB, 0, b'a', [0], succ=2)], 3))
 # An empty RSD table is written as no record: a record of 0 blocks would be
 # a second encoding of the same MLD.
 put(M + '/refused-rsdtab-record-empty-sealed', mld_with(m6, [rsdtab(0, [])], 1))

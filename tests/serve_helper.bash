@@ -1,0 +1,43 @@
+# Running `vctl serve` from a test: start_serve [OPTIONS] (it waits for the
+# server's "serving" line), stop_serve (SIGTERM, its exit status in
+# SERVE_STATUS), uri VOLUME. Needs P (the pool), D (a directory for the
+# log) and SOCK (the socket).
+
+# Starts `vctl serve` in the background (not --fork: the test owns it) and
+# waits for its "serving" line, printed once both sockets accept (a socket
+# file alone may be a dead server's).
+start_serve() {
+	# the program itself, not the vctl function: $! must be the server
+	set -- "$VCTL" -p "$P" serve "$@"
+	[ -z "${VCTL_VALGRIND:-}" ] ||
+		set -- valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$@"
+	"$@" >"$D/serve.log" 2>&1 3>&- &
+	SERVE_PID=$!
+	for _ in $(seq 200); do
+		grep -q "^vctl serve: serving" "$D/serve.log" && return 0
+		kill -0 "$SERVE_PID" 2>/dev/null || {
+			cat "$D/serve.log" >&2
+			return 1
+		}
+		sleep 0.05
+	done
+	return 1
+}
+
+# SIGTERM and its exit status, at most 20 s.
+stop_serve() {
+	[ -n "${SERVE_PID:-}" ] || return 0
+	kill -TERM "$SERVE_PID" 2>/dev/null || true
+	for _ in $(seq 400); do
+		kill -0 "$SERVE_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$SERVE_PID" 2>/dev/null || true
+	SERVE_STATUS=0
+	wait "$SERVE_PID" || SERVE_STATUS=$?
+	SERVE_PID=
+}
+
+uri() {
+	echo "nbd+unix:///$1?socket=${SOCKET:-$SOCK}"
+}
