@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "lib/clone.h"
 #include "lib/ctl.h"
 #include "lib/nbd_server.h"
 #include "lib/serve.h"
@@ -87,6 +88,12 @@ static void log_msg(void *opaque, enum vctl_nbd_log_level level, const char *msg
 	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", localtime(&t));
 	fprintf(srv.log, "%s vctl serve: %s\n", ts, msg);
 	fflush(srv.log);
+}
+
+static void job_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	log_msg(NULL, VCTL_NBD_LOG_INFO, msg);
 }
 
 /* A command sent by another vctl: run on its descriptors, on our pool. */
@@ -263,6 +270,7 @@ int cmd_serve(struct cmd_ctx *c)
 								  : VCTL_NBD_LOG_ERROR};
 	struct vctl_nbd_server *nbd = NULL;
 	struct vctl_ctl_server *ctl = NULL;
+	struct vctl_job_runner *jobs = NULL;
 	int r = vctl_nbd_server_create(&vctl_serve_ops, c->pool, &no, &nbd, &err);
 	if (r == 0 && (r = vctl_nbd_server_start(nbd, &err)) < 0) {
 		vctl_nbd_server_shutdown(nbd);
@@ -270,6 +278,13 @@ int cmd_serve(struct cmd_ctx *c)
 	}
 	if (r == 0 && (r = vctl_ctl_server_create(c->pool_dir, run_forwarded, NULL, &ctl, &err)) < 0) {
 		vctl_nbd_server_shutdown(nbd);
+		nbd = NULL;
+	}
+	/* snapclone copies (and jobs a killed server left) run here */
+	if (r == 0 && !o.read_only && (r = vctl_job_runner_start(c->pool, job_log, NULL, &jobs, &err)) < 0) {
+		vctl_ctl_server_shutdown(ctl);
+		vctl_nbd_server_shutdown(nbd);
+		ctl = NULL;
 		nbd = NULL;
 	}
 	if (r < 0) {
@@ -307,6 +322,7 @@ int cmd_serve(struct cmd_ctx *c)
 	log_msg(NULL, VCTL_NBD_LOG_INFO, sig == SIGINT ? "interrupted: stopping" : "stopping");
 	/* Commands first (they may write), then clients drain; their writes
 	 * are made durable, then the pool closes cleanly. */
+	vctl_job_runner_stop(jobs);
 	vctl_ctl_server_shutdown(ctl);
 	vctl_nbd_server_shutdown(nbd);
 	r = vctl_pool_sync(c->pool, &err);

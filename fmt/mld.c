@@ -19,7 +19,7 @@
 #define POOL_BODY (16 + 8 + 4 + 4 + 8 + 6 * 4 + 2 * 8)
 #define ENCL_BODY (4 + 4 + 8 + 8 + VCTL_NAME_MAX)
 #define DISK_BODY (4 * 4 + 16 + 3 * 8 + VCTL_DISK_NAME_MAX + 1)
-#define VOL_BASE (5 * 8 + 6 * 4 + VCTL_NAME_MAX) /* + 8 per L2 block */
+#define VOL_BASE (6 * 8 + 6 * 4 + VCTL_NAME_MAX) /* + 8 per L2 block */
 #define META_BODY (2 * 4 + VCTL_META_MAX_COPIES * 8 + 8)
 #define RSDTAB_BASE 8 /* + 8 per directory block */
 
@@ -125,6 +125,7 @@ int vctl_mld_encode(const struct vctl_mld *m, uint8_t *buf, size_t cap, size_t *
 		vctl_w64(&w, v->created);
 		vctl_w64(&w, v->origin);
 		vctl_w64(&w, v->succ);
+		vctl_w64(&w, v->cursor);
 		vctl_w32(&w, v->raid);
 		vctl_w32(&w, v->width);
 		vctl_w32(&w, v->stripe);
@@ -295,6 +296,7 @@ static int decode_record(struct vctl_mld *m, uint16_t type, struct vctl_rcur *r,
 		v->created = vctl_r64(r);
 		v->origin = vctl_r64(r);
 		v->succ = vctl_r64(r);
+		v->cursor = vctl_r64(r);
 		v->raid = vctl_r32(r);
 		v->width = vctl_r32(r);
 		v->stripe = vctl_r32(r);
@@ -566,6 +568,10 @@ static int validate_volumes(const struct vctl_mld *m, struct vctl_err *err)
 			return vctl_errf(err, -VCTL_E_CORRUPT,
 					 "MLD: volume %s has %u L2MAP blocks, its size needs %u",
 					 v->name, v->nl2, vctl_volume_l2_blocks(g, v->size));
+		if (v->cursor && (!(v->flags & VCTL_VOL_CLONE) ||
+				  v->cursor > (v->size + g->rseg_size - 1) / g->rseg_size))
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: volume %s has copy cursor %llu",
+					 v->name, (unsigned long long)v->cursor);
 		if (v->origin && (v->origin >= m->pool.next_id || v->origin == v->id))
 			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: volume %s has a bad origin",
 					 v->name);

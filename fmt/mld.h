@@ -74,7 +74,8 @@ struct vctl_mld_disk {
 #define VCTL_VOL_THICK 0x1u /* every RStore allocated at create and grow */
 #define VCTL_VOL_INVALID 0x2u /* a snapshot whose data could not be kept: a copy
 				 on first write found no space */
-#define VCTL_VOL_FLAGS_KNOWN (VCTL_VOL_THICK | VCTL_VOL_INVALID)
+#define VCTL_VOL_CLONE 0x4u /* a snapclone still being unshared (BGCOPY) */
+#define VCTL_VOL_FLAGS_KNOWN (VCTL_VOL_THICK | VCTL_VOL_INVALID | VCTL_VOL_CLONE)
 
 /* The largest volume: 65536 LMAPs (128 TiB with the default geometry),
  * which keeps the in-memory L2MAP within 256 KiB. */
@@ -87,6 +88,7 @@ struct vctl_mld_volume {
 	uint64_t origin;  /* id of the volume it was taken from, 0 = none */
 	uint64_t succ;    /* its successor in the sharing chain (whose data it
 			     reads where an entry's Ss bit is set), 0 = none */
+	uint64_t cursor;  /* a snapclone: RSEGs below it are copied (BGCOPY) */
 	uint32_t raid, width, stripe, flags;
 	uint32_t reserve; /* PSEGs set aside for its copies on first write */
 	char name[VCTL_NAME_MAX + 1];

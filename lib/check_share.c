@@ -24,7 +24,9 @@ static int check_bits(const struct vctl_pool *p, const struct vctl_mld_volume *v
 	for (uint64_t k = 0; k < (n > pn ? n : pn); k++) {
 		bool sp = k < n && (vctl_vmap_get(vm, g, k) & VCTL_LMAP_SP);
 		bool ss = pm && k < pn && (vctl_vmap_get(pm, g, k) & VCTL_LMAP_SS);
-		if (sp != ss && !bad++)
+		/* a snapclone's copy: Sp stays set to say "unchanged since" */
+		bool copied = pv && (pv->flags & VCTL_VOL_CLONE) && sp && !ss;
+		if (sp != ss && !copied && !bad++)
 			first = k;
 	}
 	if (!bad)

@@ -171,7 +171,7 @@ int vctl_share_place(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl
 
 /* Copies the data of entry `src` (an RSD, or a hole) of RSEG k into a slot
  * of volume v placed for it; returns v's new entry (flags of `keep`). */
-static int copy_into(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
+int vctl_share_copy(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
 		     uint64_t k, uint32_t src, uint32_t keep, struct vctl_err *err)
 {
 	const struct vctl_geom *g = &p->mld.pool.geom;
@@ -259,7 +259,14 @@ int vctl_share_unshare(struct vctl_pool *p, struct vctl_mld_volume *v, struct vc
 		if ((rc = chain_vol(p, pv ? pv->id : 0, &o, &om, err)) < 0)
 			return rc;
 		uint32_t pe = vctl_vmap_get(om, g, k);
-		rc = copy_into(p, o, om, k, vctl_share_resolve(p, v, vm, k), pe & VCTL_LMAP_SP, err);
+		if (!(pe & VCTL_LMAP_SS)) {
+			/* A snapclone that copied this RSEG already (BGCOPY): our
+			 * Sp only said "unchanged since". Nothing to copy. */
+			vctl_vmap_set(vm, g, k, e & ~VCTL_LMAP_SP);
+			e &= ~VCTL_LMAP_SP;
+			goto own;
+		}
+		rc = vctl_share_copy(p, o, om, k, vctl_share_resolve(p, v, vm, k), pe & VCTL_LMAP_SP, err);
 		if (rc == -ENOSPC && keep_data)
 			rc = invalidate(p, o, om, k, err);
 		if (rc < 0)
@@ -271,13 +278,14 @@ int vctl_share_unshare(struct vctl_pool *p, struct vctl_mld_volume *v, struct vc
 			*commit_first = true;
 		e &= ~VCTL_LMAP_SP;
 	}
+own:
 	if (e & VCTL_LMAP_SS) {
 		/* We read through our successor: take our own copy (FIG. 12's
 		 * first), or nothing when our data is about to go anyway. */
 		if ((rc = chain_vol(p, v->succ, &o, &om, err)) < 0)
 			return rc;
 		uint32_t src = keep_data ? vctl_share_resolve(p, v, vm, k) : 0;
-		rc = copy_into(p, v, vm, k, src, 0, err);
+		rc = vctl_share_copy(p, v, vm, k, src, 0, err);
 		if (rc < 0)
 			return rc;
 		vctl_vmap_set(om, g, k, vctl_vmap_get(om, g, k) & ~VCTL_LMAP_SP);
@@ -296,11 +304,16 @@ int vctl_share_drop(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_
 	if (!e)
 		return 0;
 	if ((e & VCTL_LMAP_SP) && !(e & VCTL_LMAP_SS)) {
-		/* The predecessor reads our own data: it takes over the slot. */
+		/* The predecessor reads our own data: it takes over the slot
+		 * (unless it is a snapclone with a copy of its own already). */
 		struct vctl_mld_volume *pv = vctl_share_pred(p, v);
 		if ((rc = chain_vol(p, pv ? pv->id : 0, &o, &om, err)) < 0)
 			return rc;
 		uint32_t pe = vctl_vmap_get(om, g, k);
+		if (!(pe & VCTL_LMAP_SS)) {
+			vctl_slot_release(p, (e & VCTL_LMAP_RSD_MASK) - 1, k);
+			return vctl_vmap_set(vm, g, k, 0) < 0 ? vctl_errf(err, -ENOMEM, "out of memory") : 0;
+		}
 		if (vctl_vmap_set(om, g, k, (e & VCTL_LMAP_RSD_MASK) | (pe & VCTL_LMAP_SP)) < 0 ||
 		    vctl_vmap_set(vm, g, k, 0) < 0)
 			return vctl_errf(err, -ENOMEM, "out of memory");
@@ -330,10 +343,26 @@ int vctl_share_drop(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_
 
 void vctl_share_unlink(struct vctl_pool *p, struct vctl_mld_volume *v)
 {
+	const struct vctl_geom *g = &p->mld.pool.geom;
 	struct vctl_mld_volume *pv = vctl_share_pred(p, v);
+	struct vctl_mld_volume *sv = v->succ ? vctl_mld_volume_by_id(&p->mld, v->succ) : NULL;
 	if (pv)
 		pv->succ = v->succ;
 	v->succ = 0;
+	/* The successor's Sp now answers to its new predecessor's Ss (a
+	 * snapclone's "unchanged since the copy" marks go with it). */
+	struct vctl_vmap *sm = sv ? vctl_vmap_of(p, sv->id) : NULL;
+	struct vctl_vmap *pm = pv ? vctl_vmap_of(p, pv->id) : NULL;
+	if (!sm)
+		return;
+	uint64_t n = (sv->size + g->rseg_size - 1) / g->rseg_size;
+	uint64_t pn = pv ? (pv->size + g->rseg_size - 1) / g->rseg_size : 0;
+	for (uint64_t k = 0; k < n; k++) {
+		uint32_t e = vctl_vmap_get(sm, g, k);
+		bool want = pm && k < pn && (vctl_vmap_get(pm, g, k) & VCTL_LMAP_SS);
+		if (!(e & VCTL_LMAP_SP) != !want)
+			vctl_vmap_set(sm, g, k, want ? e | VCTL_LMAP_SP : e & ~VCTL_LMAP_SP);
+	}
 }
 
 /* The PSEGs the new snapshot of v would need to hold all it shares: one
@@ -354,7 +383,7 @@ static uint64_t unshare_psegs(const struct vctl_pool *p, const struct vctl_mld_v
 	return n * vctl_layout_members(&l);
 }
 
-static int snapshot_locked(struct vctl_pool *p, const char *name, const char *snap,
+int vctl_snapshot_locked(struct vctl_pool *p, const char *name, const char *snap,
 			   bool reserve, struct vctl_err *err)
 {
 	const struct vctl_geom *g = &p->mld.pool.geom;
@@ -418,7 +447,7 @@ int vctl_snapshot(struct vctl_pool *p, const char *name, const char *snap, bool 
 	/* The lock held alone is the quiesce of FIG. 9: no write is in flight,
 	 * and the commit makes what they wrote durable first. */
 	vctl_rwlock_wr(&p->lock);
-	int r = snapshot_locked(p, name, snap, reserve, err);
+	int r = vctl_snapshot_locked(p, name, snap, reserve, err);
 	vctl_rwlock_unlock(&p->lock);
 	return r;
 }

@@ -58,6 +58,14 @@ int vctl_share_unshare(struct vctl_pool *p, struct vctl_mld_volume *v, struct vc
  * read through its successor). */
 int vctl_share_drop(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
 		    uint64_t k, bool leaving, struct vctl_err *err);
+/* Copies RSEG k's data as entry `src` holds it (an RSD, or a hole) into a
+ * slot of v placed for it; v's entry becomes that slot with the bits in
+ * `keep`. */
+int vctl_share_copy(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
+		    uint64_t k, uint32_t src, uint32_t keep, struct vctl_err *err);
+/* vctl_snapshot with the pool lock held to write. */
+int vctl_snapshot_locked(struct vctl_pool *p, const char *name, const char *snap, bool reserve,
+			 struct vctl_err *err);
 /* Takes v out of its chain once every RSEG is dropped. */
 void vctl_share_unlink(struct vctl_pool *p, struct vctl_mld_volume *v);
 /* Lets go of v's use of slot k of an RSD (not reused before the commit). */

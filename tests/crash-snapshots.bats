@@ -17,6 +17,10 @@ setup() {
 
 # o (RAID5) <- s2 <- s1 (oldest), with copies already made in s1.
 base_pool() {
+	base_o "$1"
+}
+
+base_o() {
 	"$VCTL" -p "$1" init --disks 6 --disk-size 16M --enclosures 3 --pseg-size 256K -q
 	"$VCTL" -p "$1" create o --size 3M --raid 5 --width 3 -q
 	"$VCTL" -p "$1" write o "$D/data" -q
@@ -44,6 +48,17 @@ base_pool() {
 @test "crash sweep: delete from the middle, delete the origin" {
 	sweep delete s2
 	sweep delete o
+}
+
+@test "crash sweep: snapclone (snapshot, BGCOPY steps, copies for the older snapshot, removal)" {
+	SAME=1 sweep snapclone o c
+	# a job already part way, resumed
+	base_pool() {
+		base_o "$1"
+		VCTL_JOB_STEPS=1 "$VCTL" -p "$1" snapclone o c -q
+		"$VCTL" -p "$1" write o --offset 500000 "$D/small" -q
+	}
+	SAME=1 sweep jobs --wait
 }
 
 @test "crash sweep: shrink a volume its snapshot reads through" {

@@ -154,10 +154,10 @@ def rec(typ, body):
     struct.pack_into('<HHI', r, 0, typ, 1, len(r))
     return r
 def volume(vid, size, origin, raid, width, stripe, flags, name, l2, succ=0):
-    b = bytearray(128)
-    struct.pack_into('<QQQQQIIIIII', b, 0, vid, size, 1795346700, origin, succ, raid, width,
+    b = bytearray(136)
+    struct.pack_into('<QQQQQQIIIIII', b, 0, vid, size, 1795346700, origin, succ, 0, raid, width,
                      stripe, flags, len(l2), 0)
-    b[64:64 + len(name)] = name
+    b[72:72 + len(name)] = name
     for a in l2:
         b += struct.pack('<Q', a)
     return rec(4, b)
