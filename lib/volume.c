@@ -268,6 +268,9 @@ static int volume_resize_locked(struct vctl_pool *p, const char *name, uint64_t 
 		if (vctl_vmap_resize(p, vm, vctl_volume_lmaps(g, size)) < 0)
 			return vctl_errf(err, -VCTL_E_INTERNAL, "LMAP past the end still in use");
 		v->size = size;
+		/* a snapclone's copy cursor cannot point past its end */
+		if (v->cursor > (size + R - 1) / R)
+			v->cursor = (size + R - 1) / R;
 		return vctl_pool_commit(p, err);
 	}
 	if ((v->flags & VCTL_VOL_THICK) &&
