@@ -56,5 +56,5 @@ sweep() {
 				fail "$* ($mode@$n): check: $(jq -c .problems <<<"$out")"
 		done
 	done
-	echo "# $*: $w writes swept in 3 modes$([ "$stride" = 1 ] || echo ", every ${stride}th (VCTL_LONG=1: all)")" >&3
+	echo "# $*: $w writes swept in 3 modes$([ "$stride" = 1 ] || echo ", one N in $stride (VCTL_LONG=1: all)")" >&3
 }
