@@ -41,6 +41,16 @@ else
 	echo "(qemu-img is not installed: apt-get install qemu-utils)"
 fi
 say "$VCTL" -p "$P" create logs --size 16M --raid 1
+echo
+echo "A snapshot while served: instant, exported at once; db changes, the snapshot keeps its bytes:"
+"$VCTL" -p "$P" read db -o "$DIR/db.before"
+say "$VCTL" -p "$P" snapshot db db.snap
+head -c 1M /dev/urandom | "$VCTL" -p "$P" write db --offset 1M -q
+"$VCTL" -p "$P" read db.snap | cmp - "$DIR/db.before" && echo "db changed; db.snap still holds what db held"
+if command -v nbdinfo >/dev/null; then
+	say nbdinfo --size "nbd+unix:///db.snap?socket=$P/vctl.sock"
+fi
+say "$VCTL" -p "$P" dump tree db
 say "$VCTL" -p "$P" list
 say "$VCTL" -p "$P" serve --stop
 say "$VCTL" -p "$P" check
