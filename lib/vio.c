@@ -130,15 +130,17 @@ static enum vctl_spread spread_of(uint8_t raid)
 
 /* A new RStore in the volume's layout, its PSEGs zeroed (nothing a deleted
  * volume left there can be read), with no reference yet. */
-int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, uint32_t *id,
+int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, bool copy, uint32_t *id,
 		    struct vctl_err *err)
 {
 	struct vctl_rsd_layout l = {.raid = (uint8_t)v->raid, .width = (uint8_t)v->width,
 				    .stripe = v->stripe};
 	unsigned n = vctl_layout_members(&l);
 	uint32_t members[VCTL_RSD_MAX_MEMBERS];
-	/* What other volumes reserved stays free; our own reserve is ours. */
-	uint64_t others = vctl_pool_reserved_psegs(p) - v->reserve, avail = 0;
+	/* Reserves stay free, but for a copy on first write into the volume
+	 * that holds one: what --reserve set aside is for its copies only. */
+	uint64_t mine = copy ? v->reserve : 0;
+	uint64_t others = vctl_pool_reserved_psegs(p) - mine, avail = 0;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++)
 		if (vctl_disk_usable(p, p->mld.disks[i].index))
 			avail += vctl_space_free_psegs(p, p->mld.disks[i].index);
@@ -164,7 +166,7 @@ int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, uint32_t *id
 			vctl_space_release(p, members[k]);
 		return r;
 	}
-	v->reserve -= v->reserve < n ? v->reserve : n;
+	v->reserve -= (uint32_t)(mine < n ? mine : n);
 	return 0;
 }
 
@@ -175,7 +177,7 @@ int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
 {
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	uint32_t id;
-	int r = vctl_rstore_new(p, v, &id, err);
+	int r = vctl_rstore_new(p, v, false, &id, err);
 	if (r < 0)
 		return r;
 	uint64_t per = (uint64_t)v->width * g->pseg_size / g->rseg_size;
@@ -204,17 +206,22 @@ int vctl_volume_alloc_rstore(struct vctl_pool *p, struct vctl_mld_volume *v,
  *    not affected. */
 /* Sets what must be durable before a write reaches RStore `id` (DIRTY, and
  * the stale mark of members it cannot reach); true if anything changed. */
+/* Sets the pool's DIRTY mark; true if it was not set. */
+static bool set_dirty(struct vctl_pool *p)
+{
+	if (p->mld.pool.flags & VCTL_POOL_DIRTY)
+		return false;
+	p->mld.pool.flags |= VCTL_POOL_DIRTY;
+	p->st->marked_dirty = true;
+	return true;
+}
+
 static bool mark_for_write(struct vctl_pool *p, uint32_t id)
 {
 	struct vctl_rsd *r = vctl_rsd_get(p, id);
 	if (r->raid == VCTL_RAID0)
 		return false;
-	bool changed = false;
-	if (!(p->mld.pool.flags & VCTL_POOL_DIRTY)) {
-		p->mld.pool.flags |= VCTL_POOL_DIRTY;
-		p->st->marked_dirty = true;
-		changed = true;
-	}
+	bool changed = set_dirty(p);
 	uint16_t add = 0;
 	for (unsigned m = 0; m < r->nmembers; m++)
 		if (!(r->stale & (1u << m)) && !vctl_raid_reachable(p, r, m))
@@ -229,11 +236,7 @@ static bool mark_for_write(struct vctl_pool *p, uint32_t id)
 
 int vctl_dirty_first(struct vctl_pool *p, const struct vctl_mld_volume *v, struct vctl_err *err)
 {
-	if (v->raid == VCTL_RAID0 || (p->mld.pool.flags & VCTL_POOL_DIRTY))
-		return 0;
-	p->mld.pool.flags |= VCTL_POOL_DIRTY;
-	p->st->marked_dirty = true;
-	return vctl_pool_commit(p, err);
+	return v->raid != VCTL_RAID0 && set_dirty(p) ? vctl_pool_commit(p, err) : 0;
 }
 
 static int prepare_write(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
@@ -242,12 +245,7 @@ static int prepare_write(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 	if (v->raid == VCTL_RAID0)
 		return 0;
 	const struct vctl_geom *g = &p->mld.pool.geom;
-	bool changed = false;
-	if (!(p->mld.pool.flags & VCTL_POOL_DIRTY)) {
-		p->mld.pool.flags |= VCTL_POOL_DIRTY;
-		p->st->marked_dirty = true;
-		changed = true;
-	}
+	bool changed = set_dirty(p);
 	for (uint64_t k = off / g->rseg_size; len && k * g->rseg_size < off + len; k++) {
 		uint32_t ent = vctl_vmap_get(vm, g, k);
 		if (ent & VCTL_LMAP_RSD_MASK)
@@ -512,9 +510,7 @@ int vctl_volume_zero(struct vctl_pool *p, uint64_t id, uint64_t len, uint64_t of
 	for (uint64_t at = off; r == 0 && at < end;) {
 		uint64_t k = at / R, next = (k + 1) * R < end ? (k + 1) * R : end;
 		bool whole = at == k * R && (next == (k + 1) * R || next == v->size);
-		uint32_t ent = vctl_vmap_get(vm, g, k);
-		if (!(vctl_share_resolve(p, v, vm, k) & VCTL_LMAP_RSD_MASK) &&
-		    !(ent & VCTL_LMAP_RSD_MASK)) {
+		if (!(vctl_share_resolve(p, v, vm, k) & VCTL_LMAP_RSD_MASK)) {
 			at = next; /* reads as zeros already */
 			continue;
 		}

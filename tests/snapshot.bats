@@ -18,6 +18,16 @@ teardown() {
 	stop_serve
 }
 
+# full_pool SIZE: a new pool of 4 x 24M whose thick volume v of SIZE holds
+# random bytes (kept in $D/full)
+full_pool() {
+	rm -rf "$P"
+	vctl -p "$P" init --disks 4 --disk-size 24M -q
+	vctl -p "$P" create v --size "$1" --thick -q
+	head -c "$1" /dev/urandom >"$D/full"
+	vctl -p "$P" write v "$D/full" -q
+}
+
 # sum NAME: checksum of a volume's bytes
 sum() {
 	vctl -p "$P" read "$1" | cksum
@@ -167,11 +177,7 @@ sum() {
 }
 
 @test "out of space for a copy on first write: the snapshots are invalidated, never the origin's write" {
-	rm -rf "$P"
-	vctl -p "$P" init --disks 4 --disk-size 24M -q
-	vctl -p "$P" create v --size 60M --thick -q
-	head -c 60M /dev/urandom >"$D/full"
-	vctl -p "$P" write v "$D/full" -q
+	full_pool 60M
 	vctl -p "$P" snapshot v s -q
 	vctl -p "$P" snapshot v s2 -q
 	head -c 50M /dev/urandom >"$D/new50"
@@ -194,11 +200,7 @@ sum() {
 }
 
 @test "--reserve sets the space aside: its copies always fit, others are refused instead" {
-	rm -rf "$P"
-	vctl -p "$P" init --disks 4 --disk-size 24M -q
-	vctl -p "$P" create v --size 32M --thick -q
-	head -c 32M /dev/urandom >"$D/full"
-	vctl -p "$P" write v "$D/full" -q
+	full_pool 32M
 	run -0 --separate-stderr vctl -p "$P" --json status
 	free0=$(jq .free <<<"$output")
 	run -0 vctl -p "$P" snapshot v s --reserve
@@ -230,6 +232,20 @@ sum() {
 	run -0 --separate-stderr vctl -p "$P" --json status
 	[ "$(jq .reserved <<<"$output")" -eq 0 ]
 	[ "$(jq .free <<<"$output")" -eq "$free0" ]
+}
+
+@test "--reserve is spent by copies only, not by the snapshot's own writes to holes" {
+	vctl -p "$P" create h --size 64M -q
+	head -c 1M "$D/b" | vctl -p "$P" write h -q
+	vctl -p "$P" snapshot h hs --reserve -q
+	r0=$(vctl -p "$P" --json show hs | jq .reserved)
+	[ "$r0" -gt 0 ]
+	head -c 1M "$D/b" | vctl -p "$P" write hs --offset 40M -q
+	[ "$(vctl -p "$P" --json show hs | jq .reserved)" -eq "$r0" ]
+	# a copy on first write into it draws on it
+	head -c 4096 "$D/b" | vctl -p "$P" write h -q
+	[ "$(vctl -p "$P" --json show hs | jq .reserved)" -lt "$r0" ]
+	run -0 vctl -p "$P" check
 }
 
 @test "a snapshot of 1 GiB written takes as long as one of 1 MiB (metadata only)" {
@@ -302,140 +318,6 @@ PY
 	run -0 vctl -p "$P" check
 	stop_serve
 	[ "$SERVE_STATUS" -eq 0 ]
-	run -0 vctl -p "$P" check
-}
-
-@test "snapclone offline: a snapshot copied until it shares nothing; the older snapshot keeps its bytes" {
-	vctl -p "$P" create v --size 6M --raid 5 -q
-	vctl -p "$P" write v "$D/a" -q
-	vctl -p "$P" snapshot v s1 -q
-	vctl -p "$P" write v --offset 2M "$D/b" -q
-	s1=$(sum s1)
-	at_clone=$(sum v)
-	run -0 --separate-stderr vctl -p "$P" --json snapclone v c
-	[ "$(jq -r .name <<<"$output")" = c ]
-	[ "$(jq -r .origin <<<"$output")" = v ]
-	[ "$(jq .done <<<"$output")" = true ]
-	[ "$(sum c)" = "$at_clone" ]
-	[ "$(sum s1)" = "$s1" ]
-	# alone in its chain, nothing shared; s1 reads through v again
-	run -0 --separate-stderr vctl -p "$P" --json dump tree c
-	[ "$(jq -c '[.chain[].name]' <<<"$output")" = '["c"]' ]
-	run -0 --separate-stderr vctl -p "$P" --json show c
-	[ "$(jq .shared <<<"$output")" = 0 ]
-	run -0 --separate-stderr vctl -p "$P" --json dump tree v
-	[ "$(jq -c '[.chain[].name]' <<<"$output")" = '["s1","v"]' ]
-	vctl -p "$P" write v "$D/b" -q
-	[ "$(sum c)" = "$at_clone" ]
-	[ "$(sum s1)" = "$s1" ]
-	run -0 vctl -p "$P" check
-	run -0 vctl -p "$P" jobs
-	assert_output --regexp "^ID +KIND +VOLUME +ORIGIN +PROGRESS$"
-}
-
-@test "jobs: a job stopped part way is listed, resumes with jobs --wait, or is cancelled into a snapshot" {
-	vctl -p "$P" create v --size 64M -q
-	vctl -p "$P" write v "$D/a" -q
-	at_clone=$(sum v)
-	VCTL_JOB_STEPS=2 run -0 vctl -p "$P" snapclone v c
-	assert_output --regexp "^created snapclone c of v \(job [0-9]+\)$"
-	run -0 --separate-stderr vctl -p "$P" --json jobs
-	[ "$(jq -r '.jobs[0].volume' <<<"$output")" = c ]
-	[ "$(jq -r '.jobs[0].kind' <<<"$output")" = snapclone ]
-	[ "$(jq '.jobs[0].rsegs_copied' <<<"$output")" -gt 0 ]
-	[ "$(jq '.jobs[0].progress < 1' <<<"$output")" = true ]
-	id=$(jq '.jobs[0].id' <<<"$output")
-	# the origin changes while the job waits: the clone does not
-	vctl -p "$P" write v --offset 100000 "$D/b" -q
-	[ "$(sum c)" = "$at_clone" ]
-	run -0 vctl -p "$P" jobs --wait "$id"
-	run -0 --separate-stderr vctl -p "$P" --json jobs
-	[ "$(jq '.jobs | length' <<<"$output")" = 0 ]
-	[ "$(sum c)" = "$at_clone" ]
-	run -0 --separate-stderr vctl -p "$P" --json show c
-	[ "$(jq .successor <<<"$output")" = null ]
-	# cancelled: the clone stays as a snapshot of v
-	VCTL_JOB_STEPS=1 vctl -p "$P" snapclone v c2 -q
-	id=$(vctl -p "$P" --json jobs | jq '.jobs[0].id')
-	at_c2=$(sum c2)
-	run -0 vctl -p "$P" jobs --cancel "$id"
-	assert_output "cancelled job $id"
-	run -0 --separate-stderr vctl -p "$P" --json dump tree c2
-	[ "$(jq -c '[.chain[].name]' <<<"$output")" = '["c2","v"]' ]
-	vctl -p "$P" write v "$D/a" -q
-	[ "$(sum c2)" = "$at_c2" ]
-	run -0 vctl -p "$P" check
-	# a clone shrunk below its copy cursor (seen broken by the model)
-	VCTL_JOB_STEPS=3 vctl -p "$P" snapclone v c3 -q
-	want=$(vctl -p "$P" read c3 --length 16M | cksum)
-	run -0 vctl -p "$P" resize c3 --size 16M --force
-	run -0 vctl -p "$P" jobs --wait
-	[ "$(sum c3)" = "$want" ]
-	run -0 vctl -p "$P" check
-	# bad input
-	run -2 vctl -p "$P" jobs --cancel 999
-	assert_output "vctl jobs: no job 999"
-	run -1 vctl -p "$P" jobs --cancel x
-	assert_one_line
-	run -1 vctl -p "$P" jobs --cancel "$id" --wait
-	assert_output "vctl jobs: --cancel takes no other argument or option"
-	run -2 vctl -p "$P" jobs 999
-	run -3 vctl -p "$P" snapclone v c
-	assert_output "vctl snapclone: a volume named c exists already"
-	run -2 vctl -p "$P" snapclone nosuch x
-	run -1 vctl -p "$P" snapclone v y --threshold -1
-	assert_one_line
-}
-
-@test "online: the server copies while fio writes the origin; kill -9 mid-copy, restart, the job resumes past where it was" {
-	require fio
-	vctl -p "$P" create v --size 48M --raid 10 --width 2 -q
-	head -c 48M /dev/urandom >"$D/v0"
-	vctl -p "$P" write v "$D/v0" -q
-	vctl -p "$P" snapshot v old -q
-	VCTL_JOB_PACE_MS=100 start_serve
-	run -0 --separate-stderr vctl -p "$P" --json snapclone v c
-	[ "$(jq .done <<<"$output")" = false ]
-	id=$(jq .job <<<"$output")
-	fio --name=w --ioengine=nbd --uri="$(uri v)" --rw=randwrite --bs=4k --iodepth=16 \
-		--size=40M --loops=2 --verify=crc32c --verify_fatal=1 --verify_state_save=0 \
-		--output-format=json --output="$D/fio.json" &
-	fio_pid=$!
-	before=0
-	for _ in $(seq 100); do
-		before=$(vctl -p "$P" --json jobs | jq ".jobs[] | select(.id == $id) | .rsegs_copied")
-		[ "${before:-0}" -gt 0 ] && break
-		sleep 0.1
-	done
-	[ "${before:-0}" -gt 0 ]
-	kill -9 "$SERVE_PID"
-	wait "$SERVE_PID" || true
-	SERVE_PID=
-	wait "$fio_pid" || true # its server went away under it
-	# offline, the job is where the server left it
-	run -0 --separate-stderr vctl -p "$P" --json jobs
-	after_kill=$(jq ".jobs[] | select(.id == $id) | .rsegs_copied" <<<"$output")
-	[ "$after_kill" -ge "$before" ]
-	start_serve
-	for _ in $(seq 300); do
-		[ "$(vctl -p "$P" --json jobs | jq '.jobs | length')" = 0 ] && break
-		sleep 0.1
-	done
-	run -0 --separate-stderr vctl -p "$P" --json jobs
-	[ "$(jq '.jobs | length' <<<"$output")" = 0 ]
-	echo "# job $id: $before RSEGs copied before kill -9, $after_kill after it, then resumed to the end" >&3
-	grep -q "job $id: snapclone c shares nothing now" "$D/serve.log"
-	# fio again, verifying, while nothing is killed
-	fio --name=w --ioengine=nbd --uri="$(uri v)" --rw=randwrite --bs=4k --iodepth=16 \
-		--size=40M --verify=crc32c --verify_fatal=1 --verify_state_save=0 \
-		--output-format=json --output="$D/fio2.json"
-	[ "$(jq '[.jobs[].error] | add' "$D/fio2.json")" -eq 0 ]
-	stop_serve
-	[ "$SERVE_STATUS" -eq 0 ]
-	vctl -p "$P" read c | cmp - "$D/v0"
-	vctl -p "$P" read old | cmp - "$D/v0"
-	run -0 --separate-stderr vctl -p "$P" --json dump tree c
-	[ "$(jq -c '[.chain[].name]' <<<"$output")" = '["c"]' ]
 	run -0 vctl -p "$P" check
 }
 
