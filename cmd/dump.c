@@ -345,13 +345,18 @@ int cmd_dump_volume(struct cmd_ctx *c)
 	out_u64(o, "size", "  size           %llu\n", v->size);
 	out_u64(o, "created", "  created        %llu\n", v->created);
 	out_u64(o, "origin", "  origin         %llu\n", v->origin);
+	out_u64(o, "succ", "  succ           %llu\n", v->succ);
+	out_u64(o, "cursor", "  cursor         %llu\n", v->cursor);
 	out_u64(o, "raid", "  raid           %llu", v->raid);
 	out_text(o, " (%s)\n", vctl_raid_name((uint8_t)v->raid));
 	out_u64(o, "width", "  width          %llu\n", v->width);
 	out_u64(o, "stripe", "  stripe         %llu\n", v->stripe);
 	out_hex(o, "flags", "  flags          %s", v->flags);
-	out_text(o, "%s\n", v->flags & VCTL_VOL_THICK ? " (thick)" : "");
+	out_text(o, "%s%s%s\n", v->flags & VCTL_VOL_THICK ? " (thick)" : "",
+		 v->flags & VCTL_VOL_INVALID ? " (invalid)" : "",
+		 v->flags & VCTL_VOL_CLONE ? " (clone)" : "");
 	out_u64(o, "l2_count", "  l2_count       %llu\n", v->nl2);
+	out_u64(o, "reserve", "  reserve        %llu\n", v->reserve);
 	out_arr(o, "l2");
 	for (uint32_t k = 0; k < v->nl2; k++)
 		out_u64(o, NULL, "  l2             %llu\n", v->l2[k]);

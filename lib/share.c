@@ -154,7 +154,7 @@ int vctl_share_place(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl
 	/* A new RStore, which also maps the volume's plain holes around k
 	 * (as a first write to a thin volume does). */
 	uint32_t id;
-	int rc = vctl_rstore_new(p, v, &id, err);
+	int rc = vctl_rstore_new(p, v, !zero, &id, err);
 	if (rc < 0)
 		return rc;
 	for (uint64_t j = first; j < first + per && j < nrseg; j++) {

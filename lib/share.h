@@ -44,7 +44,8 @@ uint32_t vctl_share_resolve(const struct vctl_pool *p, const struct vctl_mld_vol
 			    const struct vctl_vmap *vm, uint64_t k);
 /* Gives v's RSEG k a slot of its own (a free one of an RStore it already
  * uses, else a new RStore), referenced once for k; the caller sets the
- * entry. `zero`: write zeros over a reused slot. */
+ * entry. `zero`: the slot is for new data, zeroed when reused; else it is
+ * for a copy on first write, which may draw on the volume's --reserve. */
 int vctl_share_place(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
 		     uint64_t k, bool zero, uint32_t *id, struct vctl_err *err);
 /* Copy on first write: afterwards v's RSEG k shares nothing. keep_data:

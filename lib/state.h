@@ -191,8 +191,9 @@ int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
  * redundant; called before the operation changes anything in memory, so
  * that this commit persists nothing half done. */
 int vctl_dirty_first(struct vctl_pool *p, const struct vctl_mld_volume *v, struct vctl_err *err);
-/* lib/vio.c: a new RStore in v's layout, zeroed, unreferenced */
-int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, uint32_t *id,
+/* lib/vio.c: a new RStore in v's layout, zeroed, unreferenced; copy: for a copy
+ * on first write into v, which may use v's reserve (nothing else may) */
+int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, bool copy, uint32_t *id,
 		    struct vctl_err *err);
 /* lib/volume.c: adds a volume record and its empty map */
 int vctl_volume_add(struct vctl_pool *p, const struct vctl_mld_volume *nv,

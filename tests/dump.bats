@@ -177,6 +177,16 @@ assert_keys_documented() {
 	run -0 vctl -p "$P" dump volume v
 	assert_line --regexp "^  raid +3 \(raid5\)$"
 	run -2 vctl -p "$P" dump volume nosuch
+	# the sharing fields: a snapshot's successor, a snapclone's copy cursor
+	vctl -p "$P" snapshot v s --reserve -q
+	VCTL_JOB_STEPS=0 vctl -p "$P" snapclone v c -q
+	run -0 --separate-stderr vctl -p "$P" --json dump volume s
+	[ "$(jq -r '"\(.origin) \(.succ) \(.cursor) \(.flags)"' <<<"$output")" = "1 3 0 0x0" ]
+	[ "$(jq .reserve <<<"$output")" -gt 0 ]
+	assert_keys_documented <<<"$output"
+	run -0 vctl -p "$P" dump volume c
+	assert_line --regexp "^  flags +0x4 \(clone\)$"
+	assert_line --regexp "^  succ +1$"
 }
 
 @test "dump map: L2MAP, LMAP and every run with its RSD's members" {

@@ -1,0 +1,170 @@
+#!/usr/bin/env bats
+# vctl snapclone and vctl jobs: the background copy (BGCOPY) that makes a
+# snapshot independent, offline and inside vctl serve, stopped, resumed,
+# cancelled. (The randomized model with snapclones: snapshot.bats.)
+
+load test_helper
+load serve_helper
+
+setup() {
+	D=$BATS_TEST_TMPDIR
+	mkpool 6 64M 3
+	SOCK=$P/vctl.sock
+	SERVE_PID=
+	head -c 3M /dev/urandom >"$D/a"
+	head -c 1M /dev/urandom >"$D/b"
+}
+
+teardown() {
+	stop_serve
+}
+
+# sum NAME: checksum of a volume's bytes
+sum() {
+	vctl -p "$P" read "$1" | cksum
+}
+
+@test "snapclone offline: a snapshot copied until it shares nothing; the older snapshot keeps its bytes" {
+	vctl -p "$P" create v --size 6M --raid 5 -q
+	vctl -p "$P" write v "$D/a" -q
+	vctl -p "$P" snapshot v s1 -q
+	vctl -p "$P" write v --offset 2M "$D/b" -q
+	s1=$(sum s1)
+	at_clone=$(sum v)
+	run -0 --separate-stderr vctl -p "$P" --json snapclone v c
+	[ "$(jq -r .name <<<"$output")" = c ]
+	[ "$(jq -r .origin <<<"$output")" = v ]
+	[ "$(jq .done <<<"$output")" = true ]
+	[ "$(sum c)" = "$at_clone" ]
+	[ "$(sum s1)" = "$s1" ]
+	# alone in its chain, nothing shared; s1 reads through v again
+	run -0 --separate-stderr vctl -p "$P" --json dump tree c
+	[ "$(jq -c '[.chain[].name]' <<<"$output")" = '["c"]' ]
+	run -0 --separate-stderr vctl -p "$P" --json show c
+	[ "$(jq .shared <<<"$output")" = 0 ]
+	run -0 --separate-stderr vctl -p "$P" --json dump tree v
+	[ "$(jq -c '[.chain[].name]' <<<"$output")" = '["s1","v"]' ]
+	vctl -p "$P" write v "$D/b" -q
+	[ "$(sum c)" = "$at_clone" ]
+	[ "$(sum s1)" = "$s1" ]
+	run -0 vctl -p "$P" check
+	run -0 vctl -p "$P" jobs
+	assert_output --regexp "^ID +KIND +VOLUME +ORIGIN +PROGRESS$"
+}
+
+@test "jobs: a job stopped part way is listed, resumes with jobs --wait, or is cancelled into a snapshot" {
+	vctl -p "$P" create v --size 64M -q
+	vctl -p "$P" write v "$D/a" -q
+	at_clone=$(sum v)
+	VCTL_JOB_STEPS=2 run -0 vctl -p "$P" snapclone v c
+	assert_output --regexp "^created snapclone c of v \(job [0-9]+\)$"
+	run -0 --separate-stderr vctl -p "$P" --json jobs
+	[ "$(jq -r '.jobs[0].volume' <<<"$output")" = c ]
+	[ "$(jq -r '.jobs[0].kind' <<<"$output")" = snapclone ]
+	[ "$(jq '.jobs[0].rsegs_copied' <<<"$output")" -gt 0 ]
+	[ "$(jq '.jobs[0].progress < 1' <<<"$output")" = true ]
+	id=$(jq '.jobs[0].id' <<<"$output")
+	# the origin changes while the job waits: the clone does not
+	vctl -p "$P" write v --offset 100000 "$D/b" -q
+	[ "$(sum c)" = "$at_clone" ]
+	run -0 vctl -p "$P" jobs --wait "$id"
+	run -0 --separate-stderr vctl -p "$P" --json jobs
+	[ "$(jq '.jobs | length' <<<"$output")" = 0 ]
+	[ "$(sum c)" = "$at_clone" ]
+	run -0 --separate-stderr vctl -p "$P" --json show c
+	[ "$(jq .successor <<<"$output")" = null ]
+	# cancelled: the clone stays as a snapshot of v
+	VCTL_JOB_STEPS=1 vctl -p "$P" snapclone v c2 -q
+	id=$(vctl -p "$P" --json jobs | jq '.jobs[0].id')
+	at_c2=$(sum c2)
+	run -0 vctl -p "$P" jobs --cancel "$id"
+	assert_output "cancelled job $id"
+	run -0 --separate-stderr vctl -p "$P" --json dump tree c2
+	[ "$(jq -c '[.chain[].name]' <<<"$output")" = '["c2","v"]' ]
+	vctl -p "$P" write v "$D/a" -q
+	[ "$(sum c2)" = "$at_c2" ]
+	run -0 vctl -p "$P" check
+	# a clone shrunk below its copy cursor (seen broken by the model)
+	VCTL_JOB_STEPS=3 vctl -p "$P" snapclone v c3 -q
+	want=$(vctl -p "$P" read c3 --length 16M | cksum)
+	run -0 vctl -p "$P" resize c3 --size 16M --force
+	run -0 vctl -p "$P" jobs --wait
+	[ "$(sum c3)" = "$want" ]
+	run -0 vctl -p "$P" check
+	# bad input: exit status, one line, nothing changed
+	before=$(images_sum "$P")
+	run -2 vctl -p "$P" jobs --cancel 999
+	assert_output "vctl jobs: no job 999"
+	run -1 vctl -p "$P" jobs --cancel x
+	assert_one_line
+	run -1 vctl -p "$P" jobs --cancel "$id" --wait
+	assert_output "vctl jobs: --cancel takes no other argument or option"
+	run -2 vctl -p "$P" jobs 999
+	run -3 vctl -p "$P" snapclone v c
+	assert_output "vctl snapclone: a volume named c exists already"
+	run -2 vctl -p "$P" snapclone nosuch x
+	run -1 vctl -p "$P" snapclone v y --threshold -1
+	assert_one_line
+	run -1 vctl -p "$P" snapclone v 'bad/name'
+	assert_one_line
+	run -1 vctl -p "$P" jobs 1 2
+	assert_one_line
+	assert_unchanged "$P" "$before"
+	# --json of a cancel
+	VCTL_JOB_STEPS=1 vctl -p "$P" snapclone v c4 -q
+	id=$(vctl -p "$P" --json jobs | jq '.jobs[0].id')
+	run -0 --separate-stderr vctl -p "$P" --json jobs --cancel "$id"
+	[ "$(jq .cancelled <<<"$output")" = "$id" ]
+}
+
+@test "online: the server copies while fio writes the origin; kill -9 mid-copy, restart, the job resumes past where it was" {
+	require fio
+	vctl -p "$P" create v --size 48M --raid 10 --width 2 -q
+	head -c 48M /dev/urandom >"$D/v0"
+	vctl -p "$P" write v "$D/v0" -q
+	vctl -p "$P" snapshot v old -q
+	VCTL_JOB_PACE_MS=100 start_serve
+	run -0 --separate-stderr vctl -p "$P" --json snapclone v c
+	[ "$(jq .done <<<"$output")" = false ]
+	id=$(jq .job <<<"$output")
+	fio --name=w --ioengine=nbd --uri="$(uri v)" --rw=randwrite --bs=4k --iodepth=16 \
+		--size=40M --loops=2 --verify=crc32c --verify_fatal=1 --verify_state_save=0 \
+		--output-format=json --output="$D/fio.json" &
+	fio_pid=$!
+	before=0
+	for _ in $(seq 100); do
+		before=$(vctl -p "$P" --json jobs | jq ".jobs[] | select(.id == $id) | .rsegs_copied")
+		[ "${before:-0}" -gt 0 ] && break
+		sleep 0.1
+	done
+	[ "${before:-0}" -gt 0 ]
+	kill -9 "$SERVE_PID"
+	wait "$SERVE_PID" || true
+	SERVE_PID=
+	wait "$fio_pid" || true # its server went away under it
+	# offline, the job is where the server left it
+	run -0 --separate-stderr vctl -p "$P" --json jobs
+	after_kill=$(jq ".jobs[] | select(.id == $id) | .rsegs_copied" <<<"$output")
+	[ "$after_kill" -ge "$before" ]
+	start_serve
+	for _ in $(seq 300); do
+		[ "$(vctl -p "$P" --json jobs | jq '.jobs | length')" = 0 ] && break
+		sleep 0.1
+	done
+	run -0 --separate-stderr vctl -p "$P" --json jobs
+	[ "$(jq '.jobs | length' <<<"$output")" = 0 ]
+	echo "# job $id: $before RSEGs copied before kill -9, $after_kill after it, then resumed to the end" >&3
+	grep -q "job $id: snapclone c shares nothing now" "$D/serve.log"
+	# fio again, verifying, while nothing is killed
+	fio --name=w --ioengine=nbd --uri="$(uri v)" --rw=randwrite --bs=4k --iodepth=16 \
+		--size=40M --verify=crc32c --verify_fatal=1 --verify_state_save=0 \
+		--output-format=json --output="$D/fio2.json"
+	[ "$(jq '[.jobs[].error] | add' "$D/fio2.json")" -eq 0 ]
+	stop_serve
+	[ "$SERVE_STATUS" -eq 0 ]
+	vctl -p "$P" read c | cmp - "$D/v0"
+	vctl -p "$P" read old | cmp - "$D/v0"
+	run -0 --separate-stderr vctl -p "$P" --json dump tree c
+	[ "$(jq -c '[.chain[].name]' <<<"$output")" = '["c"]' ]
+	run -0 vctl -p "$P" check
+}
