@@ -133,9 +133,10 @@ DECLARE_CMD(snapshot);
 DECLARE_CMD(dump_tree);
 DECLARE_CMD(snapclone);
 DECLARE_CMD(jobs);
-/* cmd/snapclone.c: runs job ID to its end here, with a progress line on a
+/* cmd/jobs.c: runs job ID to its end here, with a progress line on a
  * terminal; 0 or an exit status (the error printed). */
 int cmd_job_run(struct cmd_ctx *c, uint64_t id, uint64_t threshold, bool *done);
+DECLARE_CMD(restripe);
 DECLARE_CMD(delete);
 DECLARE_CMD(write);
 DECLARE_CMD(read);

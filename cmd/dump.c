@@ -235,6 +235,27 @@ static void print_mld(struct out *o, const struct vctl_mld *m)
 	out_arr_end(o);
 	out_obj_end(o);
 
+	out_arr(o, "jobs");
+	for (uint32_t i = 0; i < m->njobs; i++) {
+		const struct vctl_mld_job *j = &m->jobs[i];
+		out_obj(o, NULL);
+		out_u64(o, "id", "job record\n  id             %llu\n", j->id);
+		out_u64(o, "volume", "  volume         %llu\n", j->volume);
+		out_u64(o, "created", "  created        %llu\n", j->created);
+		out_u64(o, "cursor", "  cursor         %llu\n", j->cursor);
+		out_u64(o, "rate", "  rate           %llu\n", j->rate);
+		out_u64(o, "kind", "  kind           %llu", j->kind);
+		out_text(o, " (%s)\n", vctl_job_kind_name(j->kind));
+		out_u64(o, "state", "  state          %llu", j->state);
+		out_text(o, " (%s)\n", vctl_job_state_name(j->state));
+		out_u64(o, "raid", "  raid           %llu", j->raid);
+		out_text(o, " (%s)\n", vctl_raid_name((uint8_t)j->raid));
+		out_u64(o, "width", "  width          %llu\n", j->width);
+		out_u64(o, "stripe", "  stripe         %llu\n", j->stripe);
+		out_obj_end(o);
+	}
+	out_arr_end(o);
+
 	out_arr(o, "disks");
 	for (uint32_t i = 0; i < m->ndisks; i++) {
 		const struct vctl_mld_disk *d = &m->disks[i];

@@ -94,9 +94,34 @@ void print_volume(struct out *o, const struct vctl_volume_info *v, bool d)
 	out_size(o, "rstore_size", "rstore_size   %s\n", v->rstore_bytes);
 	out_u64(o, "rstores", "rstores       %llu\n", v->rstores);
 	out_u64(o, "map_bytes", "map_bytes     %llu\n", v->map_bytes);
+	if (v->restripe_job) {
+		out_obj(o, "restripe");
+		out_u64(o, "job", "restripe      job %llu", v->restripe_job);
+		print_layout(o, "from", ", from %s", &v->restripe_from);
+		out_u64(o, "rsegs_done", ", %llu", v->restripe_cursor);
+		out_u64(o, "rsegs", " of %llu RSEGs visited\n", v->restripe_total);
+		out_obj_end(o);
+	} else {
+		out_str(o, "restripe", NULL, NULL);
+	}
 	out_obj(o, "intent");
 	out_u64(o, "raid", "intent        raid%llu", vctl_raid_level(v->raid));
 	out_u64(o, "width", ", width %llu", v->width);
 	out_size(o, "stripe_size", ", stripe %s\n", v->stripe);
 	out_obj_end(o);
+}
+
+void print_layout(struct out *o, const char *key, const char *fmt,
+		  const struct vctl_rsd_layout *l)
+{
+	char text[80], size[32];
+	snprintf(text, sizeof(text), "%s %u x %s", vctl_raid_name(l->raid), l->width,
+		 vctl_fmt_size(l->stripe, size, sizeof(size)));
+	out_obj(o, key);
+	out_u64(o, "raid", NULL, vctl_raid_level(l->raid));
+	out_u64(o, "width", NULL, l->width);
+	out_u64(o, "stripe_size", NULL, l->stripe);
+	out_obj_end(o);
+	if (fmt)
+		out_text(o, fmt, text);
 }

@@ -20,4 +20,10 @@ struct vctl_volume_info;
 /* A volume as `list` (a table row) and `show` (detailed) print it. */
 void print_volume_header(struct out *o);
 void print_volume(struct out *o, const struct vctl_volume_info *v, bool detailed);
+
+/* A layout as an object {raid, width, stripe_size}; text: fmt applied to
+ * "raid0 3 x 64.0 KiB". */
+struct vctl_rsd_layout;
+void print_layout(struct out *o, const char *key, const char *fmt,
+		  const struct vctl_rsd_layout *l);
 #endif

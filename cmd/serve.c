@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/clone.h"
+#include "lib/jobs.h"
 #include "lib/ctl.h"
 #include "lib/nbd_server.h"
 #include "lib/serve.h"

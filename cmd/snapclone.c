@@ -1,7 +1,6 @@
 /* vctl snapclone NAME CLONE [--wait] [--threshold M]: a snapshot that a
  * background copy (BGCOPY) then makes independent. */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "lib/clone.h"
@@ -29,28 +28,7 @@ static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st, struct 
 		o->wait = true;
 		return 0;
 	}
-	return cmd_opt_uint("--threshold", arg, UINT32_MAX, &o->threshold, err);
-}
-
-int cmd_job_run(struct cmd_ctx *c, uint64_t id, uint64_t threshold, bool *done)
-{
-	bool tty = !c->quiet && !c->json && isatty(fileno(c->errf));
-	struct vctl_clone_progress pr = {0};
-	struct vctl_err err = {0};
-	/* Test hook: stop after this many steps, as a kill would. */
-	const char *hook = getenv("VCTL_JOB_STEPS");
-	long steps = hook ? atol(hook) : -1;
-	int r = 0;
-	while (steps-- != 0 && (r = vctl_snapclone_step(c->pool, id, threshold, &pr, &err)) == 0) {
-		if (tty)
-			fprintf(c->errf, "\rvctl %s: copied %llu of %llu RSEGs", c->cmd->name,
-				(unsigned long long)pr.cursor, (unsigned long long)pr.total);
-	}
-	if (tty)
-		fprintf(c->errf, "\r\033[K");
-	if (done)
-		*done = r == 1;
-	return r < 0 ? cmd_fail(c, r, &err) : 0;
+	return cmd_opt_uint("threshold", arg, UINT32_MAX, &o->threshold, err);
 }
 
 int cmd_snapclone(struct cmd_ctx *c)

@@ -22,6 +22,7 @@
 #define VOL_BASE (6 * 8 + 6 * 4 + VCTL_NAME_MAX) /* + 8 per L2 block */
 #define META_BODY (2 * 4 + VCTL_META_MAX_COPIES * 8 + 8)
 #define RSDTAB_BASE 8 /* + 8 per directory block */
+#define JOB_BODY (5 * 8 + 6 * 4)
 
 static size_t pad8(size_t n)
 {
@@ -148,6 +149,23 @@ int vctl_mld_encode(const struct vctl_mld *m, uint8_t *buf, size_t cap, size_t *
 			vctl_w32(&w, k < e->ncopies ? e->pseg[k] : 0);
 		}
 		vctl_w32(&w, e->stale);
+		vctl_w32(&w, 0);
+		rec_end(&w, at);
+		nrec++;
+	}
+	for (uint32_t i = 0; i < m->njobs; i++) {
+		const struct vctl_mld_job *j = &m->jobs[i];
+		at = rec_begin(&w, VCTL_REC_JOB);
+		vctl_w64(&w, j->id);
+		vctl_w64(&w, j->volume);
+		vctl_w64(&w, j->created);
+		vctl_w64(&w, j->cursor);
+		vctl_w64(&w, j->rate);
+		vctl_w32(&w, j->kind);
+		vctl_w32(&w, j->state);
+		vctl_w32(&w, j->raid);
+		vctl_w32(&w, j->width);
+		vctl_w32(&w, j->stripe);
 		vctl_w32(&w, 0);
 		rec_end(&w, at);
 		nrec++;
@@ -331,6 +349,29 @@ static int decode_record(struct vctl_mld *m, uint16_t type, struct vctl_rcur *r,
 		ok = vctl_r32(r) == 0;
 		break;
 	}
+	case VCTL_REC_JOB: {
+		void *p = grow(m->jobs, m->njobs, sizeof(*m->jobs));
+		if (!p)
+			return vctl_errf(err, -ENOMEM, "MLD: out of memory");
+		m->jobs = p;
+		struct vctl_mld_job *j = &m->jobs[m->njobs++];
+		memset(j, 0, sizeof(*j));
+		j->id = vctl_r64(r);
+		j->volume = vctl_r64(r);
+		j->created = vctl_r64(r);
+		j->cursor = vctl_r64(r);
+		j->rate = vctl_r64(r);
+		j->kind = vctl_r32(r);
+		j->state = vctl_r32(r);
+		j->raid = vctl_r32(r);
+		j->width = vctl_r32(r);
+		j->stripe = vctl_r32(r);
+		ok = vctl_r32(r) == 0;
+		if (!ok)
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu: reserved field is set",
+					 (unsigned long long)j->id);
+		break;
+	}
 	case VCTL_REC_RSDTAB:
 		if (*seen_rsdtab)
 			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: two RSD table records");
@@ -374,6 +415,8 @@ static size_t body_size(uint16_t type)
 		return DISK_BODY;
 	case VCTL_REC_META:
 		return META_BODY;
+	case VCTL_REC_JOB:
+		return JOB_BODY;
 	}
 	return 0; /* variable length: checked by the record's decoder */
 }
@@ -657,6 +700,51 @@ static int validate_volume_ids(const struct vctl_mld *m, struct vctl_err *err)
 	return validate_chains(m, err);
 }
 
+/* Jobs: known kind and state, an id of their own, an existing volume
+ * (one job of a kind per volume), and for a restripe a valid layout to
+ * move from that is not the volume's own. */
+static int validate_jobs(const struct vctl_mld *m, struct vctl_err *err)
+{
+	const struct vctl_geom *g = &m->pool.geom;
+	for (uint32_t i = 0; i < m->njobs; i++) {
+		const struct vctl_mld_job *j = &m->jobs[i];
+		unsigned long long id = j->id;
+		if (j->id == 0 || j->id >= m->pool.next_id || vctl_mld_volume_by_id(m, j->id))
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu has a bad id", id);
+		if (j->kind != VCTL_JOB_RESTRIPE)
+			return vctl_errf(err, -VCTL_E_VERSION,
+					 "MLD: job %llu is of unknown kind %u (written by a newer vctl?)",
+					 id, j->kind);
+		if (j->state != VCTL_JOB_RUNNING && j->state != VCTL_JOB_CANCELLING)
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu has unknown state %u", id,
+					 j->state);
+		const struct vctl_mld_volume *v = vctl_mld_volume_by_id(m, j->volume);
+		if (!v)
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu works on volume %llu, which does not exist",
+					 id, (unsigned long long)j->volume);
+		if (v->flags & VCTL_VOL_CLONE)
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu restripes snapclone %s, which is still being copied",
+					 id, v->name);
+		if (j->cursor > (v->size + g->rseg_size - 1) / g->rseg_size)
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu has cursor %llu past the end of %s",
+					 id, (unsigned long long)j->cursor, v->name);
+		struct vctl_rsd_layout l = {.raid = (uint8_t)j->raid, .width = (uint8_t)j->width,
+					    .stripe = j->stripe};
+		struct vctl_err le;
+		if (j->raid > 255 || j->width > 255 || vctl_layout_check(&l, g, &le) < 0)
+			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu: %s", id,
+					 j->raid > 255 || j->width > 255 ? "bad layout" : le.msg);
+		if (j->raid == v->raid && j->width == v->width && j->stripe == v->stripe)
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "MLD: job %llu restripes %s to the layout it has", id, v->name);
+		for (uint32_t k = 0; k < i; k++)
+			if (m->jobs[k].id == j->id ||
+			    (m->jobs[k].volume == j->volume && m->jobs[k].kind == j->kind))
+				return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu appears twice", id);
+	}
+	return 0;
+}
+
 static int validate_meta(const struct vctl_mld *m, struct vctl_err *err)
 {
 	for (uint32_t i = 0; i < m->nmeta; i++) {
@@ -788,6 +876,8 @@ int vctl_mld_validate(const struct vctl_mld *m, struct vctl_err *err)
 	int r = validate_volumes(m, err);
 	if (r == 0)
 		r = validate_meta(m, err);
+	if (r == 0)
+		r = validate_jobs(m, err);
 	return r;
 }
 
@@ -800,6 +890,9 @@ void vctl_mld_free(struct vctl_mld *m)
 	free(m->vols);
 	free(m->meta);
 	free(m->dirs);
+	free(m->jobs);
+	m->jobs = NULL;
+	m->njobs = 0;
 	m->encl = NULL;
 	m->disks = NULL;
 	m->vols = NULL;
@@ -829,6 +922,7 @@ int vctl_mld_dup(const struct vctl_mld *src, struct vctl_mld *dst)
 	dst->disks = dup_array(src->disks, src->ndisks, sizeof(*src->disks), &fail);
 	dst->meta = dup_array(src->meta, src->nmeta, sizeof(*src->meta), &fail);
 	dst->dirs = dup_array(src->dirs, src->ndirs, sizeof(*src->dirs), &fail);
+	dst->jobs = dup_array(src->jobs, src->njobs, sizeof(*src->jobs), &fail);
 	dst->vols = dup_array(src->vols, src->nvol, sizeof(*src->vols), &fail);
 	for (uint32_t i = 0; dst->vols && i < src->nvol; i++)
 		dst->vols[i].l2 = dup_array(src->vols[i].l2, src->vols[i].nl2,
@@ -856,6 +950,38 @@ struct vctl_mld_volume *vctl_mld_volume_by_id(const struct vctl_mld *m, uint64_t
 		if (m->vols[i].id == id)
 			return &m->vols[i];
 	return NULL;
+}
+
+struct vctl_mld_job *vctl_mld_job_by_id(const struct vctl_mld *m, uint64_t id)
+{
+	for (uint32_t i = 0; i < m->njobs; i++)
+		if (m->jobs[i].id == id)
+			return &m->jobs[i];
+	return NULL;
+}
+
+struct vctl_mld_job *vctl_mld_job_of(const struct vctl_mld *m, uint64_t vol, uint32_t kind)
+{
+	for (uint32_t i = 0; i < m->njobs; i++)
+		if (m->jobs[i].volume == vol && m->jobs[i].kind == kind)
+			return &m->jobs[i];
+	return NULL;
+}
+
+const char *vctl_job_kind_name(uint32_t kind)
+{
+	return kind == VCTL_JOB_RESTRIPE ? "restripe" : "unknown";
+}
+
+const char *vctl_job_state_name(uint32_t state)
+{
+	switch (state) {
+	case VCTL_JOB_RUNNING:
+		return "running";
+	case VCTL_JOB_CANCELLING:
+		return "cancelling";
+	}
+	return "unknown";
 }
 
 const struct vctl_mld_encl *vctl_mld_encl_by_id(const struct vctl_mld *m, uint32_t id)

@@ -25,6 +25,7 @@ enum vctl_rec_type {
 	VCTL_REC_VOLUME = 4,
 	VCTL_REC_META = 5,
 	VCTL_REC_RSDTAB = 6,
+	VCTL_REC_JOB = 7,
 };
 
 /* Persistent disk states. "missing" is not stored: it is what the open
@@ -96,6 +97,29 @@ struct vctl_mld_volume {
 	uint64_t *l2;     /* their addresses (0 = none yet) */
 };
 
+/* A background job kept in the MLD, so that it survives a restart and
+ * resumes where it was. (A snapclone's job is its volume's CLONE flag and
+ * cursor instead.) */
+enum vctl_job_kind {
+	VCTL_JOB_RESTRIPE = 1,
+};
+enum vctl_job_state {
+	VCTL_JOB_RUNNING = 1,
+	VCTL_JOB_CANCELLING = 2, /* moving back to the layout it started from */
+};
+
+struct vctl_mld_job {
+	uint64_t id;      /* from the pool's next_id, like volume ids */
+	uint64_t volume;  /* id of the volume it works on */
+	uint64_t created; /* Unix seconds */
+	uint64_t cursor;  /* RSEGs below it were visited by the background transfer */
+	uint64_t rate;    /* bytes/s the background transfer may move; 0 = unpaced */
+	uint32_t kind, state;
+	/* restripe: the layout the volume's data moves away from (it moves
+	 * to the volume's own raid, width and stripe) */
+	uint32_t raid, width, stripe;
+};
+
 /* An extent of the metadata space: one PSEG, mirrored on `ncopies` disks.
  * Extent i holds metadata blocks i * (pseg_size / mblock_size) onwards. */
 #define VCTL_META_MAX_COPIES 3u
@@ -123,6 +147,8 @@ struct vctl_mld {
 	struct vctl_mld_volume *vols;
 	uint32_t nmeta;
 	struct vctl_mld_meta *meta;
+	uint32_t njobs;
+	struct vctl_mld_job *jobs;
 	/* The RSD table: rsd_blocks RSD blocks, found through ndirs directory
 	 * blocks. */
 	uint32_t rsd_blocks;
@@ -160,6 +186,11 @@ const struct vctl_mld_encl *vctl_mld_encl_by_name(const struct vctl_mld *m,
 struct vctl_mld_disk *vctl_mld_disk_by_index(const struct vctl_mld *m, uint32_t index);
 struct vctl_mld_volume *vctl_mld_volume_by_name(const struct vctl_mld *m, const char *name);
 struct vctl_mld_volume *vctl_mld_volume_by_id(const struct vctl_mld *m, uint64_t id);
+struct vctl_mld_job *vctl_mld_job_by_id(const struct vctl_mld *m, uint64_t id);
+/* The job of `kind` working on volume `vol`, or NULL. */
+struct vctl_mld_job *vctl_mld_job_of(const struct vctl_mld *m, uint64_t vol, uint32_t kind);
+const char *vctl_job_kind_name(uint32_t kind);
+const char *vctl_job_state_name(uint32_t state);
 
 /* Geometry-derived sizes of a volume's maps. */
 uint64_t vctl_lmap_span(const struct vctl_geom *g); /* bytes one LMAP covers */

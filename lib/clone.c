@@ -13,7 +13,6 @@
  * the removal happen with the pool lock held alone. The cursor of BGCOPY
  * is in C's volume record, so a killed job resumes where it was. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,47 +24,6 @@
 #include "state.h"
 
 #define STEP_RSEGS 16u /* RSEGs per BGCOPY step: the lock is let go between */
-
-/* Rates, kept by the process that runs the jobs (the server, or a
- * foreground command) and read by `vctl jobs` run there. */
-#define RATE_SLOTS 64
-static struct {
-	uint64_t id, c0, c1;
-	struct timespec t0, t1;
-} rates[RATE_SLOTS];
-static pthread_mutex_t rates_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void rate_note(uint64_t id, uint64_t cursor)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	pthread_mutex_lock(&rates_lock);
-	unsigned slot = (unsigned)(id % RATE_SLOTS);
-	if (rates[slot].id != id) {
-		rates[slot].id = id;
-		rates[slot].c0 = cursor;
-		rates[slot].t0 = now;
-	}
-	rates[slot].c1 = cursor;
-	rates[slot].t1 = now;
-	pthread_mutex_unlock(&rates_lock);
-}
-
-/* RSEGs per second since this process first stepped job id, or 0. */
-static double rate_of(uint64_t id)
-{
-	pthread_mutex_lock(&rates_lock);
-	unsigned slot = (unsigned)(id % RATE_SLOTS);
-	double r = 0;
-	if (rates[slot].id == id) {
-		double dt = (double)(rates[slot].t1.tv_sec - rates[slot].t0.tv_sec) +
-			    (double)(rates[slot].t1.tv_nsec - rates[slot].t0.tv_nsec) / 1e9;
-		if (dt > 0.05 && rates[slot].c1 > rates[slot].c0)
-			r = (double)(rates[slot].c1 - rates[slot].c0) / dt;
-	}
-	pthread_mutex_unlock(&rates_lock);
-	return r;
-}
 
 static uint64_t nrseg_of(const struct vctl_pool *p, const struct vctl_mld_volume *v)
 {
@@ -189,8 +147,6 @@ int vctl_snapclone_step(struct vctl_pool *p, uint64_t id, uint64_t threshold,
 		r = need < 0 ? (int)need : 0;
 	}
 	bool done = !(c->flags & VCTL_VOL_CLONE);
-	if (!done)
-		rate_note(id, c->cursor);
 	if (pr) {
 		pr->cursor = done ? n : c->cursor;
 		pr->total = n;
@@ -229,141 +185,4 @@ int vctl_snapclone_cancel(struct vctl_pool *p, uint64_t id, struct vctl_err *err
 out:
 	vctl_rwlock_unlock(&p->lock);
 	return r;
-}
-
-int vctl_jobs_list(const struct vctl_pool *p, struct vctl_job **out, uint32_t *n)
-{
-	struct vctl_rwlock *l = (struct vctl_rwlock *)&p->lock;
-	vctl_rwlock_rd(l);
-	*out = NULL;
-	*n = 0;
-	for (uint32_t i = 0; i < p->mld.nvol; i++)
-		*n += (p->mld.vols[i].flags & VCTL_VOL_CLONE) != 0;
-	*out = calloc(*n ? *n : 1, sizeof(**out));
-	if (!*out) {
-		vctl_rwlock_unlock(l);
-		return -ENOMEM;
-	}
-	uint32_t j = 0;
-	for (uint32_t i = 0; i < p->mld.nvol; i++) {
-		const struct vctl_mld_volume *v = &p->mld.vols[i];
-		if (!(v->flags & VCTL_VOL_CLONE))
-			continue;
-		struct vctl_job *jb = &(*out)[j++];
-		const struct vctl_mld_volume *o = v->origin ? vctl_mld_volume_by_id(&p->mld, v->origin) : NULL;
-		jb->id = v->id;
-		snprintf(jb->volume, sizeof(jb->volume), "%s", v->name);
-		snprintf(jb->origin, sizeof(jb->origin), "%s", o ? o->name : "");
-		jb->cursor = v->cursor;
-		jb->total = nrseg_of(p, v);
-		jb->rseg_size = p->mld.pool.geom.rseg_size;
-		jb->rate = rate_of(v->id) * (double)p->mld.pool.geom.rseg_size;
-	}
-	vctl_rwlock_unlock(l);
-	return 0;
-}
-
-/* ---- The job thread of `vctl serve` ---- */
-
-struct vctl_job_runner {
-	struct vctl_pool *p;
-	pthread_t thread;
-	pthread_mutex_t m;
-	pthread_cond_t c;
-	bool stop;
-	void (*log)(void *ctx, const char *msg);
-	void *ctx;
-};
-
-/* Sleeps up to ms, or until stopped; true when stopped. */
-static bool nap(struct vctl_job_runner *jr, unsigned ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&jr->m);
-	while (!jr->stop && pthread_cond_timedwait(&jr->c, &jr->m, &ts) == 0)
-		;
-	bool stop = jr->stop;
-	pthread_mutex_unlock(&jr->m);
-	return stop;
-}
-
-static void *runner_main(void *arg)
-{
-	struct vctl_job_runner *jr = arg;
-	/* Test hook: a pause between rounds, so that a test can catch a job
-	 * in the middle. */
-	const char *pace = getenv("VCTL_JOB_PACE_MS");
-	unsigned pace_ms = pace ? (unsigned)atoi(pace) : 0;
-	for (;;) {
-		struct vctl_job *jobs = NULL;
-		uint32_t n = 0;
-		unsigned idle_ms = 100;
-		if (vctl_jobs_list(jr->p, &jobs, &n) == 0) {
-			/* one step of each job per round: they share the disks */
-			for (uint32_t i = 0; i < n; i++) {
-				struct vctl_err err = {0};
-				struct vctl_clone_progress pr;
-				int r = vctl_snapclone_step(jr->p, jobs[i].id, VCTL_CLONE_THRESHOLD, &pr, &err);
-				if (r < 0) {
-					char msg[600];
-					snprintf(msg, sizeof(msg), "job %llu (snapclone %s): %s; retrying in 1 s",
-						 (unsigned long long)jobs[i].id, jobs[i].volume, err.msg);
-					jr->log(jr->ctx, msg);
-					idle_ms = 1000;
-				} else if (r == 1) {
-					char msg[200];
-					snprintf(msg, sizeof(msg), "job %llu: snapclone %s shares nothing now",
-						 (unsigned long long)jobs[i].id, jobs[i].volume);
-					jr->log(jr->ctx, msg);
-				}
-			}
-		}
-		free(jobs);
-		if (nap(jr, n && idle_ms < 1000 ? pace_ms : idle_ms))
-			break;
-	}
-	return NULL;
-}
-
-int vctl_job_runner_start(struct vctl_pool *p, void (*log)(void *ctx, const char *msg), void *ctx,
-			  struct vctl_job_runner **out, struct vctl_err *err)
-{
-	struct vctl_job_runner *jr = calloc(1, sizeof(*jr));
-	if (!jr)
-		return vctl_errf(err, -ENOMEM, "out of memory");
-	jr->p = p;
-	jr->log = log;
-	jr->ctx = ctx;
-	pthread_mutex_init(&jr->m, NULL);
-	pthread_cond_init(&jr->c, NULL);
-	int e = pthread_create(&jr->thread, NULL, runner_main, jr);
-	if (e) {
-		pthread_mutex_destroy(&jr->m);
-		pthread_cond_destroy(&jr->c);
-		free(jr);
-		return vctl_errf(err, -e, "starting the job thread: %s", strerror(e));
-	}
-	*out = jr;
-	return 0;
-}
-
-void vctl_job_runner_stop(struct vctl_job_runner *jr)
-{
-	if (!jr)
-		return;
-	pthread_mutex_lock(&jr->m);
-	jr->stop = true;
-	pthread_cond_signal(&jr->c);
-	pthread_mutex_unlock(&jr->m);
-	pthread_join(jr->thread, NULL);
-	pthread_mutex_destroy(&jr->m);
-	pthread_cond_destroy(&jr->c);
-	free(jr);
 }

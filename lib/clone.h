@@ -28,22 +28,4 @@ int vctl_snapclone_step(struct vctl_pool *p, uint64_t id, uint64_t threshold,
 /* Stops the job: the clone stays, as a plain snapshot. */
 int vctl_snapclone_cancel(struct vctl_pool *p, uint64_t id, struct vctl_err *err);
 
-struct vctl_job {
-	uint64_t id;
-	char volume[65], origin[65];
-	uint64_t cursor, total;
-	uint64_t rseg_size;
-	double rate; /* bytes/s copied, when this process runs it; else 0 */
-};
-/* The jobs in progress (caller frees *jobs). */
-int vctl_jobs_list(const struct vctl_pool *p, struct vctl_job **jobs, uint32_t *n);
-
-/* The thread of `vctl serve` that runs every job a step at a time while
- * clients do I/O; a job left by a killed server resumes at its cursor.
- * log is called with one line per event. */
-struct vctl_job_runner;
-int vctl_job_runner_start(struct vctl_pool *p, void (*log)(void *ctx, const char *msg), void *ctx,
-			  struct vctl_job_runner **out, struct vctl_err *err);
-void vctl_job_runner_stop(struct vctl_job_runner *jr);
-
 #endif

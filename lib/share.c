@@ -135,14 +135,16 @@ int vctl_share_place(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	uint64_t span = (uint64_t)v->width * g->pseg_size, per = span / g->rseg_size;
 	uint64_t first = k / per * per, nrseg = (v->size + g->rseg_size - 1) / g->rseg_size;
-	/* A free slot in an RStore this volume already owns part of. */
+	/* A free slot in an RStore of the volume's layout (not one it is
+	 * being restriped away from) that it already owns part of. */
 	for (uint64_t j = first; !p->st->slot_reuse_off && j < first + per && j < nrseg; j++) {
 		uint32_t e = vctl_vmap_get(vm, g, j);
 		if (!(e & VCTL_LMAP_RSD_MASK) || j == k)
 			continue;
 		uint32_t id = (e & VCTL_LMAP_RSD_MASK) - 1;
 		const struct vctl_rsd *r = vctl_rsd_get(p, id);
-		if (span_of(p, r) != span || !reachable(p, r) || slot_busy(p, id, k))
+		if (r->raid != v->raid || r->width != v->width || r->stripe != v->stripe ||
+		    !reachable(p, r) || slot_busy(p, id, k))
 			continue;
 		int rc = zero ? zero_slot(p, id, k, err) : 0;
 		if (rc < 0)

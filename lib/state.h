@@ -84,6 +84,8 @@ struct vctl_state {
 	uint32_t *pfree_pending; /* packed members freed by this transaction */
 	uint32_t npfree, pfree_cap;
 
+	atomic_uint_least64_t io_seq; /* client reads and writes so far: background
+					 jobs give way to them */
 	atomic_bool data_dirty;  /* data written since the last flush (set by
 				    writers holding the pool lock to read) */
 	bool meta_dirty;         /* metadata blocks written since the last flush */

@@ -5,6 +5,7 @@
 
 #include "load.h"
 #include "raid.h"
+#include "restripe.h"
 #include "share.h"
 #include "state.h"
 #include "volume.h"
@@ -83,6 +84,8 @@ int vctl_volume_read(struct vctl_pool *p, uint64_t id, void *buf, size_t len, ui
 		     struct vctl_err *err)
 {
 	vctl_rwlock_rd(&p->lock);
+	if (p->st)
+		atomic_fetch_add_explicit(&p->st->io_seq, 1, memory_order_relaxed);
 	int r = read_locked(p, id, buf, len, off, err);
 	vctl_rwlock_unlock(&p->lock);
 	return r;
@@ -276,6 +279,22 @@ int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 	}
 	if (commit_first && (r = vctl_pool_commit(p, err)) < 0)
 		return r;
+	/* Restriped meanwhile: RSEGs still in the old layout move first, so
+	 * that the copy they are in stays as it was (FIG. 7). With no space
+	 * for the move, the write goes to the copy; the background transfer
+	 * moves it later. */
+	if (vctl_restripe_job(p, v)) {
+		uint64_t R = g->rseg_size, end = off + len;
+		for (uint64_t k = off / R; len && k * R < end; k++) {
+			if (!vctl_restripe_pending(p, v, vm, k))
+				continue;
+			bool whole = off <= k * R && (end >= (k + 1) * R || end >= v->size);
+			r = vctl_restripe_transfer(p, v, vm, k, whole, err);
+			if (r < 0 && r != -ENOSPC)
+				return vctl_err_wrap(err, "volume %s: moving RSEG %llu to its new layout",
+						     v->name, (unsigned long long)k);
+		}
+	}
 	while (len > 0) {
 		uint64_t rseg = off / g->rseg_size;
 		uint32_t ent = vctl_vmap_get(vm, g, rseg);
@@ -312,11 +331,14 @@ static bool write_ready(const struct vctl_pool *p, const struct vctl_mld_volume 
 	bool redundant = v->raid != VCTL_RAID0;
 	if (redundant && !(p->mld.pool.flags & VCTL_POOL_DIRTY))
 		return false;
+	bool moving = vctl_restripe_job(p, v) != NULL;
 	for (uint64_t k = off / g->rseg_size; len && k * g->rseg_size < off + len; k++) {
 		uint32_t ent = vctl_vmap_get(vm, g, k);
 		if (!(ent & VCTL_LMAP_RSD_MASK) || (ent & VCTL_LMAP_FLAGS_KNOWN))
 			return false;
 		const struct vctl_rsd *r = vctl_rsd_get(p, (ent & VCTL_LMAP_RSD_MASK) - 1);
+		if (moving && (r->width != v->width || r->stripe != v->stripe || r->raid != v->raid))
+			return false; /* moves to the new layout first */
 		for (unsigned m = 0; redundant && m < r->nmembers; m++)
 			if (!(r->stale & (1u << m)) && !vctl_raid_reachable(p, r, m))
 				return false;
@@ -347,6 +369,8 @@ int vctl_volume_write(struct vctl_pool *p, uint64_t id, const void *buf, size_t 
 	 * and other writes (RAID5 rows have their own locks). Allocation and
 	 * the commits before a write take it alone. */
 	vctl_rwlock_rd(&p->lock);
+	if (p->st)
+		atomic_fetch_add_explicit(&p->st->io_seq, 1, memory_order_relaxed);
 	int r = write_locked(p, id, buf, len, off, true, err);
 	vctl_rwlock_unlock(&p->lock);
 	if (r != 1)

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "jobs.h"
+#include "restripe.h"
 #include "share.h"
 #include "state.h"
 #include "units.h"
@@ -138,6 +140,7 @@ static int remove_record(struct vctl_pool *p, uint64_t id)
 		st->nvmaps--;
 		break;
 	}
+	vctl_jobs_drop_volume(p, id); /* a restripe of it ends with it */
 	return 0;
 }
 
@@ -268,9 +271,13 @@ static int volume_resize_locked(struct vctl_pool *p, const char *name, uint64_t 
 		if (vctl_vmap_resize(p, vm, vctl_volume_lmaps(g, size)) < 0)
 			return vctl_errf(err, -VCTL_E_INTERNAL, "LMAP past the end still in use");
 		v->size = size;
-		/* a snapclone's copy cursor cannot point past its end */
+		/* a snapclone's copy cursor, or a restripe's, cannot point past
+		 * its end */
 		if (v->cursor > (size + R - 1) / R)
 			v->cursor = (size + R - 1) / R;
+		struct vctl_mld_job *j = vctl_restripe_job(p, v);
+		if (j && j->cursor > (size + R - 1) / R)
+			j->cursor = (size + R - 1) / R;
 		return vctl_pool_commit(p, err);
 	}
 	if ((v->flags & VCTL_VOL_THICK) &&
@@ -347,6 +354,15 @@ static int volume_info_locked(const struct vctl_pool *p, const char *name, struc
 	o->succ = sv ? sv->name : NULL;
 	struct vctl_rsd_layout l = {.raid = o->raid, .width = (uint8_t)o->width};
 	o->rstore_bytes = vctl_layout_rstore_bytes(&l, g);
+	const struct vctl_mld_job *j = vctl_restripe_job(p, v);
+	if (j) {
+		o->restripe_job = j->id;
+		o->restripe_from = (struct vctl_rsd_layout){.raid = (uint8_t)j->raid,
+							    .width = (uint8_t)j->width,
+							    .stripe = j->stripe};
+		o->restripe_cursor = j->cursor;
+		o->restripe_total = (v->size + g->rseg_size - 1) / g->rseg_size;
+	}
 	const struct vctl_vmap *vm = p->st ? vctl_vmap_of(p, v->id) : NULL;
 	if (!vm)
 		return 0;

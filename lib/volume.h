@@ -41,6 +41,9 @@ struct vctl_volume_info {
 	uint64_t rstore_bytes;
 	const char *damaged; /* why its map could not be loaded; NULL = healthy */
 	uint32_t stale;      /* RStores with a member that missed writes */
+	uint64_t restripe_job; /* its restripe job, 0 = none */
+	struct vctl_rsd_layout restripe_from; /* the layout it moves away from */
+	uint64_t restripe_cursor, restripe_total; /* RSEGs visited, of all */
 };
 
 int vctl_volume_create(struct vctl_pool *p, const struct vctl_volume_spec *s,

@@ -49,7 +49,7 @@ sum() {
 	[ "$(sum s1)" = "$s1" ]
 	run -0 vctl -p "$P" check
 	run -0 vctl -p "$P" jobs
-	assert_output --regexp "^ID +KIND +VOLUME +ORIGIN +PROGRESS$"
+	assert_output --regexp "^ID +KIND +VOLUME +DETAIL +PROGRESS$"
 }
 
 @test "jobs: a job stopped part way is listed, resumes with jobs --wait, or is cancelled into a snapshot" {
@@ -97,8 +97,8 @@ sum() {
 	assert_output "vctl jobs: no job 999"
 	run -1 vctl -p "$P" jobs --cancel x
 	assert_one_line
-	run -1 vctl -p "$P" jobs --cancel "$id" --wait
-	assert_output "vctl jobs: --cancel takes no other argument or option"
+	run -1 vctl -p "$P" jobs --cancel "$id" "$id"
+	assert_output "vctl jobs: --cancel takes no other argument"
 	run -2 vctl -p "$P" jobs 999
 	run -3 vctl -p "$P" snapclone v c
 	assert_output "vctl snapclone: a volume named c exists already"
