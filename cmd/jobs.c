@@ -110,10 +110,11 @@ static void print_job(struct out *o, const struct vctl_job *j)
 static int cancel(struct cmd_ctx *c, const struct jobs_opts *o)
 {
 	struct vctl_err err = {0};
-	bool more = false, done = true;
+	bool more = false;
 	int r = vctl_job_cancel(c->pool, o->cancel, &more, &err);
 	if (r < 0)
 		return cmd_fail(c, r, &err);
+	bool done = !more;
 	/* A restripe moves its data back: offline nobody else would, online
 	 * the server does, and --wait waits here. */
 	if (more && (!c->served || o->wait) &&

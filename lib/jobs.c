@@ -14,7 +14,7 @@
 /* RSEGs per restripe step: in the job thread, few, so that client I/O
  * waits little for the lock; in the foreground, more per commit. */
 #define BG_RSEGS 2u
-#define FG_RSEGS 32u
+#define FG_RSEGS 8u
 /* After client I/O, the job thread waits this long before its next step. */
 #define YIELD_MS 2u
 

@@ -120,6 +120,19 @@ static void check_same(const struct vctl_mld *a, const struct vctl_mld *b,
 			SAME(meta[i].pseg[k]);
 		}
 	}
+	SAME(njobs);
+	for (uint32_t i = 0; i < a->njobs; i++) {
+		SAME(jobs[i].id);
+		SAME(jobs[i].volume);
+		SAME(jobs[i].created);
+		SAME(jobs[i].cursor);
+		SAME(jobs[i].rate);
+		SAME(jobs[i].kind);
+		SAME(jobs[i].state);
+		SAME(jobs[i].raid);
+		SAME(jobs[i].width);
+		SAME(jobs[i].stripe);
+	}
 	SAME(rsd_blocks);
 	SAME(ndirs);
 	for (uint32_t k = 0; k < a->ndirs; k++)
@@ -131,7 +144,7 @@ static void check_same(const struct vctl_mld *a, const struct vctl_mld *b,
  * record type must be added here (and to check_same()). */
 static const uint16_t rec_order[] = {
 	VCTL_REC_POOL, VCTL_REC_ENCLOSURE, VCTL_REC_DISK,
-	VCTL_REC_VOLUME, VCTL_REC_META, VCTL_REC_RSDTAB,
+	VCTL_REC_VOLUME, VCTL_REC_META, VCTL_REC_JOB, VCTL_REC_RSDTAB,
 };
 
 /* What the encoder must write for the records of data[0..total), which

@@ -182,6 +182,23 @@ vols = [volume(1, 1 << 30, 0, 4, 2, 64 * KiB, 0, b'vol-a', [0]),
 metas = [meta(0, [(0, 10), (3, 11)]), meta(1, [(1, 10), (4, 10), (2, 55)], stale=0x4)]
 put(M + '/valid-6-disks-2-volumes-2-meta-extents-rsdtab-sealed',
     mld_with(m6, vols + metas + [rsdtab(3, [0x456000])], 3))
+# Restripe jobs (type 7): a volume moving from raid0 x3 to its own raid0 x4,
+# then the ways a job record can be wrong.
+def job(jid, vol, cursor, kind=1, state=1, raid=1, width=3, stripe=64 * KiB, rate=0, pad=0):
+    return rec(7, struct.pack('<QQQQQIIIIII', jid, vol, 1795346700, cursor, rate, kind, state,
+                              raid, width, stripe, pad))
+rv = volume(1, 64 << 20, 0, 1, 4, 64 * KiB, 0, b'moving', [0])
+put(M + '/valid-restripe-job-sealed', mld_with(m6, [rv, job(2, 1, 10, rate=1 << 20)], 3))
+put(M + '/valid-restripe-job-cancelling-sealed', mld_with(m6, [rv, job(2, 1, 0, state=2)], 3))
+put(M + '/refused-job-unknown-kind-sealed', mld_with(m6, [rv, job(2, 1, 0, kind=9)], 3))
+put(M + '/refused-job-unknown-state-sealed', mld_with(m6, [rv, job(2, 1, 0, state=7)], 3))
+put(M + '/refused-job-volume-missing-sealed', mld_with(m6, [rv, job(2, 5, 0)], 6))
+put(M + '/refused-job-id-is-a-volume-sealed', mld_with(m6, [rv, job(1, 1, 0)], 3))
+put(M + '/refused-job-cursor-past-end-sealed', mld_with(m6, [rv, job(2, 1, 1 << 20)], 3))
+put(M + '/refused-job-same-layout-sealed', mld_with(m6, [rv, job(2, 1, 0, width=4)], 3))
+put(M + '/refused-job-bad-layout-sealed', mld_with(m6, [rv, job(2, 1, 0, stripe=3000)], 3))
+put(M + '/refused-job-twice-sealed', mld_with(m6, [rv, job(2, 1, 0), job(3, 1, 0)], 4))
+put(M + '/refused-job-reserved-set-sealed', mld_with(m6, [rv, job(2, 1, 0, pad=1)], 3))
 # Sharing chains: a stack of three, then the ways a chain can be wrong.
 chain = [volume(1, 1 << 30, 0, 1, 2, 64 * KiB, 0, b'origin', [0]),
          volume(2, 1 << 30, 1, 1, 2, 64 * KiB, 0, b'snap-1', [0], succ=3),

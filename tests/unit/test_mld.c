@@ -1,5 +1,6 @@
 /* The MLD: round trip, record layout, and rejection of malformed input. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 #include "fmt/bytes.h"
 #include "fmt/crc.h"
 #include "fmt/mld.h"
+#include "fmt/rsd.h"
 #include "tap.h"
 
 #define CAP (64 * 1024)
@@ -252,8 +254,69 @@ int main(void)
 	ok(vctl_mld_encode(&m, small, sizeof(small), &len, &e) == -ENOSPC && strstr(e.msg, "slot"),
 	   "an MLD that does not fit is refused: %s", e.msg);
 
+	/* A restripe job: its record round-trips, and each rule is enforced. */
+	m.nvol = 1;
+	m.vols = calloc(1, sizeof(*m.vols));
+	struct vctl_mld_volume *v = &m.vols[0];
+	*v = (struct vctl_mld_volume){.id = 5, .size = 64u << 20, .raid = VCTL_RAID0, .width = 4,
+				      .stripe = 65536};
+	snprintf(v->name, sizeof(v->name), "v");
+	v->nl2 = vctl_volume_l2_blocks(&m.pool.geom, v->size);
+	v->l2 = calloc(v->nl2, sizeof(*v->l2));
+	m.njobs = 1;
+	m.jobs = calloc(1, sizeof(*m.jobs));
+	struct vctl_mld_job *j = &m.jobs[0];
+	*j = (struct vctl_mld_job){.id = 6, .volume = 5, .created = 1700000002, .cursor = 17,
+				   .rate = 1 << 20, .kind = VCTL_JOB_RESTRIPE,
+				   .state = VCTL_JOB_CANCELLING, .raid = VCTL_RAID0, .width = 3,
+				   .stripe = 32768};
+	ok(vctl_mld_encode(&m, buf, CAP, &len, &e) == 0 && vctl_mld_decode(buf, len, 0, &d, &e) == 0,
+	   "a job record encodes and decodes: %s", e.msg);
+	ok(d.njobs == 1 && !memcmp(&d.jobs[0], j, sizeof(*j)), "the job record round-trips");
+	vctl_mld_free(&d);
+	struct {
+		const char *what, *msg;
+		struct vctl_mld_job bad;
+	} cases[] = {
+		{"zero id", "bad id", {.id = 0}},
+		{"a volume's id", "bad id", {.id = 5}},
+		{"id beyond next_id", "bad id", {.id = 77}},
+		{"unknown kind", "unknown kind", {.kind = 2}},
+		{"unknown state", "unknown state", {.state = 3}},
+		{"missing volume", "does not exist", {.volume = 9}},
+		{"cursor past the end", "past the end", {.cursor = 257}},
+		{"the volume's own layout", "the layout it has", {.width = 4, .stripe = 65536}},
+		{"a bad layout", "job 6", {.stripe = 3000}},
+	};
+	struct vctl_mld_job good = *j;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		*j = good;
+		const struct vctl_mld_job *b = &cases[i].bad;
+		if (!strcmp(cases[i].what, "zero id") || b->id)
+			j->id = b->id;
+		if (b->kind)
+			j->kind = b->kind;
+		if (b->state)
+			j->state = b->state;
+		if (b->volume)
+			j->volume = b->volume;
+		if (b->cursor)
+			j->cursor = b->cursor;
+		if (b->width)
+			j->width = b->width;
+		if (b->stripe)
+			j->stripe = b->stripe;
+		int r = vctl_mld_validate(&m, &e);
+		ok(r < 0 && strstr(e.msg, cases[i].msg), "job record with %s refused: %s", cases[i].what,
+		   e.msg);
+	}
+	*j = good;
+	ok(vctl_mld_validate(&m, &e) == 0, "the job record is valid again: %s", e.msg);
+
 	struct vctl_mld dup;
 	ok(vctl_mld_dup(&m, &dup) == 0 && same(&m, &dup) && dup.disks != m.disks, "dup");
+	ok(dup.njobs == 1 && dup.jobs != m.jobs && !memcmp(dup.jobs, m.jobs, sizeof(*m.jobs)),
+	   "dup copies the jobs");
 	vctl_mld_free(&dup);
 	vctl_mld_free(&m);
 	return tap_done();
