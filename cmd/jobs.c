@@ -164,6 +164,10 @@ int cmd_jobs(struct cmd_ctx *c)
 		free(jobs);
 		return cmd_failf(c, -ENOENT, "no job %llu", (unsigned long long)only);
 	}
+	if (o.wait && c->quiet && !c->json) {
+		free(jobs);
+		return EXIT_OK;
+	}
 	if (o.wait) {
 		free(jobs);
 		if (vctl_jobs_list(c->pool, &jobs, &n) < 0)

@@ -211,6 +211,21 @@ int vctl_share_copy(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_
 	return 0;
 }
 
+void vctl_share_diverge(struct vctl_pool *p, const struct vctl_mld_volume *v,
+			const struct vctl_vmap *vm, uint64_t k)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	if (!(v->flags & VCTL_VOL_CLONE) || !v->succ || (vctl_vmap_get(vm, g, k) & VCTL_LMAP_SS))
+		return;
+	struct vctl_mld_volume *sv = vctl_mld_volume_by_id(&p->mld, v->succ);
+	struct vctl_vmap *sm = sv ? vctl_vmap_of(p, sv->id) : NULL;
+	if (!sm || k >= (sv->size + g->rseg_size - 1) / g->rseg_size)
+		return;
+	uint32_t se = vctl_vmap_get(sm, g, k);
+	if (se & VCTL_LMAP_SP)
+		vctl_vmap_set(sm, g, k, se & ~VCTL_LMAP_SP);
+}
+
 static int chain_vol(const struct vctl_pool *p, uint64_t id, struct vctl_mld_volume **v,
 		     struct vctl_vmap **vm, struct vctl_err *err)
 {

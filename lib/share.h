@@ -64,6 +64,12 @@ int vctl_share_drop(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_
  * `keep`. */
 int vctl_share_copy(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
 		    uint64_t k, uint32_t src, uint32_t keep, struct vctl_err *err);
+/* A snapclone's own data at RSEG k is about to change (a write, a trim):
+ * its successor's Sp there no longer means "unchanged since the copy", so
+ * it goes, and the predecessor will get a copy of the clone's data before
+ * the clone leaves its chain. */
+void vctl_share_diverge(struct vctl_pool *p, const struct vctl_mld_volume *v,
+			const struct vctl_vmap *vm, uint64_t k);
 /* vctl_snapshot with the pool lock held to write. */
 int vctl_snapshot_locked(struct vctl_pool *p, const char *name, const char *snap, bool reserve,
 			 struct vctl_err *err);

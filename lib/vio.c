@@ -271,6 +271,7 @@ int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 	 * the copies whose originals this write is about to change. */
 	bool commit_first = false;
 	for (uint64_t k = off / g->rseg_size; len && k * g->rseg_size < off + len; k++) {
+		vctl_share_diverge(p, v, vm, k);
 		if (!(vctl_vmap_get(vm, g, k) & VCTL_LMAP_FLAGS_KNOWN))
 			continue;
 		r = vctl_share_unshare(p, v, vm, k, true, &commit_first, err);
@@ -330,6 +331,9 @@ static bool write_ready(const struct vctl_pool *p, const struct vctl_mld_volume 
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	bool redundant = v->raid != VCTL_RAID0;
 	if (redundant && !(p->mld.pool.flags & VCTL_POOL_DIRTY))
+		return false;
+	/* a snapclone being copied: its successor's marks may change */
+	if (v->flags & VCTL_VOL_CLONE)
 		return false;
 	bool moving = vctl_restripe_job(p, v) != NULL;
 	for (uint64_t k = off / g->rseg_size; len && k * g->rseg_size < off + len; k++) {
@@ -485,6 +489,7 @@ static int unmap_whole(struct vctl_pool *p, struct vctl_mld_volume *v, struct vc
 		if (!ent)
 			continue;
 		bool unused = false;
+		vctl_share_diverge(p, v, vm, k);
 		/* the others keep what they read; ours becomes a hole */
 		int r = vctl_share_unshare(p, v, vm, k, false, &unused, err);
 		if (r < 0)

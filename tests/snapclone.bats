@@ -52,6 +52,23 @@ sum() {
 	assert_output --regexp "^ID +KIND +VOLUME +DETAIL +PROGRESS$"
 }
 
+@test "a write to the clone after its copy, then a snapshot of the clone: the snapshot keeps the clone's bytes when it leaves" {
+	# (found by the model: the origin's "unchanged since the copy" marks
+	# must go where the clone itself is written)
+	vctl -p "$P" create v --size 3M -q
+	vctl -p "$P" write v "$D/a" -q
+	VCTL_JOB_STEPS=1 vctl -p "$P" snapclone v c -q
+	[ "$(vctl -p "$P" --json jobs | jq -r '.jobs[0].state')" = leaving ]
+	vctl -p "$P" write c --offset 100000 "$D/b" -q
+	vctl -p "$P" snapshot c s -q
+	want=$(sum c)
+	vctl -p "$P" jobs --wait -q
+	[ "$(sum s)" = "$want" ]
+	[ "$(sum c)" = "$want" ]
+	[ "$(sum v)" = "$(cksum <"$D/a")" ]
+	run -0 vctl -p "$P" check
+}
+
 @test "jobs: a job stopped part way is listed, resumes with jobs --wait, or is cancelled into a snapshot" {
 	vctl -p "$P" create v --size 64M -q
 	vctl -p "$P" write v "$D/a" -q
