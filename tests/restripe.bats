@@ -165,15 +165,16 @@ patch() {
 	vctl -p "$P" create v --size 12M --width 3 -q
 	vctl -p "$P" write v "$D/a" -q
 	cp "$D/a" "$D/model"
-	VCTL_JOB_STEPS=1 run -0 vctl -p "$P" restripe v --width 4
+	VCTL_JOB_STEPS=1 run -0 vctl -p "$P" restripe v --width 4 --rate 2M
 	assert_output --regexp "^restriped v: raid0 3 x 64.0 KiB -> raid0 4 x 64.0 KiB \(job [0-9]+\), 12.0 MiB to move$"
 	run -0 --separate-stderr vctl -p "$P" --json jobs
 	id=$(jq '.jobs[0].id' <<<"$output")
+	[ "$(jq '.jobs[0].rate_limit' <<<"$output")" = $((2 * 1024 * 1024)) ]
 	[ "$(jq -c '.jobs[0] | [.kind, .volume, .state, .from.width, .to.width, .origin]' <<<"$output")" = \
 		'["restripe","v","running",3,4,null]' ]
 	[ "$(jq '.jobs[0].rsegs_copied > 0 and .jobs[0].rsegs_copied < .jobs[0].rsegs' <<<"$output")" = true ]
 	run -0 vctl -p "$P" jobs
-	assert_line --index 1 --regexp "^$id +restripe +v +3x64.0 KiB -> 4x64.0 KiB +running [0-9]+% \([0-9]+ of 48 RSEGs\)$"
+	assert_line --index 1 --regexp "^$id +restripe +v +3x64.0 KiB -> 4x64.0 KiB +running [0-9]+% \([0-9]+ of 48 RSEGs\) limit 2.0 MiB/s$"
 	# the volume has its new layout already; its data is in both
 	run -0 --separate-stderr vctl -p "$P" --json show v
 	[ "$(jq -c '[.width, .restripe.job, .restripe.from.width]' <<<"$output")" = "[4,$id,3]" ]
@@ -189,7 +190,10 @@ patch() {
 	assert_output "vctl restripe: v is being restriped already (job $id); wait for it or cancel it"
 	run -0 --separate-stderr vctl -p "$P" --json dump mld
 	[ "$(jq -c ".jobs[] | select(.id == $id) | [.kind, .state, .width, .stripe]" <<<"$output")" = '[1,1,3,65536]' ]
+	# paced at 2 MiB/s: the rest (about 10 MiB) takes seconds, not less
+	start=$SECONDS
 	run -0 vctl -p "$P" jobs --wait "$id"
+	echo "# the rest of the job at --rate 2M: $((SECONDS - start)) s" >&3
 	[ "$(vctl -p "$P" --json jobs | jq '.jobs | length')" = 0 ]
 	[ "$(widths v)" = "4x65536" ]
 	vctl -p "$P" read v | cmp - "$D/model"
