@@ -46,7 +46,8 @@ int cmd_job_run(struct cmd_ctx *c, uint64_t id, uint64_t threshold, bool *done)
 	const char *hook = getenv("VCTL_JOB_STEPS");
 	long steps = hook ? atol(hook) : -1;
 	int r = 0;
-	while (steps != 0 && (r = vctl_job_step(c->pool, id, threshold, false, &pr, &err)) == 0) {
+	/* Online, clients of the server go first here too. */
+	while (steps != 0 && (r = vctl_job_step(c->pool, id, threshold, c->served, &pr, &err)) == 0) {
 		if (pr.wait_ms) { /* paced */
 			usleep(pr.wait_ms * 1000u);
 			continue;

@@ -119,14 +119,6 @@ int vctl_restripe_transfer(struct vctl_pool *p, struct vctl_mld_volume *v, struc
 	return 0;
 }
 
-static unsigned usable_disks(const struct vctl_pool *p)
-{
-	unsigned n = 0;
-	for (uint32_t i = 0; i < p->mld.ndisks; i++)
-		n += vctl_disk_usable(p, p->mld.disks[i].index);
-	return n;
-}
-
 /* Counts what moves from v's map to layout `to`. */
 static int count_moves(const struct vctl_pool *p, const struct vctl_mld_volume *v,
 		       const struct vctl_vmap *vm, struct vctl_restripe_plan *pl,
@@ -211,7 +203,7 @@ static int plan_locked(struct vctl_pool *p, const char *name, const struct vctl_
 	if (v->flags & VCTL_VOL_INVALID)
 		return vctl_errf(err, -VCTL_E_REFUSED,
 				 "snapshot %s is invalid (it lost data for want of space); delete it", name);
-	unsigned need = vctl_layout_members(&pl->to), have = usable_disks(p);
+	unsigned need = vctl_layout_members(&pl->to), have = vctl_usable_disks(p);
 	pl->intent_holds = need <= have;
 	snprintf(pl->intent, sizeof(pl->intent), "%s of width %u on %u distinct disks",
 		 vctl_raid_name(pl->to.raid), pl->to.width, need);

@@ -15,6 +15,14 @@ bool vctl_disk_usable(const struct vctl_pool *p, uint32_t disk)
 	return d && d->state == VCTL_DISK_ACTIVE && m && m->writable;
 }
 
+unsigned vctl_usable_disks(const struct vctl_pool *p)
+{
+	unsigned n = 0;
+	for (uint32_t i = 0; i < p->mld.ndisks; i++)
+		n += vctl_disk_usable(p, p->mld.disks[i].index);
+	return n;
+}
+
 int vctl_space_init(struct vctl_pool *p, struct vctl_err *err)
 {
 	struct vctl_state *st = p->st;

@@ -135,6 +135,7 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
 		    struct vctl_err *err);
 bool vctl_disk_usable(const struct vctl_pool *p, uint32_t disk);
+unsigned vctl_usable_disks(const struct vctl_pool *p);
 
 /* lib/meta.c: the metadata space */
 int vctl_meta_init(struct vctl_pool *p, struct vctl_err *err);

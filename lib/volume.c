@@ -13,19 +13,11 @@
 #include "units.h"
 #include "volume.h"
 
-static unsigned usable_disks(const struct vctl_pool *p)
-{
-	unsigned n = 0;
-	for (uint32_t i = 0; i < p->mld.ndisks; i++)
-		n += vctl_disk_usable(p, p->mld.disks[i].index);
-	return n;
-}
-
 /* The default width: the geometry's, reduced to what the pool can hold. */
 static unsigned default_width(const struct vctl_pool *p, uint8_t raid)
 {
 	unsigned w = vctl_layout_default_width(raid, &p->mld.pool.geom);
-	unsigned disks = usable_disks(p);
+	unsigned disks = vctl_usable_disks(p);
 	unsigned fit = raid == VCTL_RAID5 ? disks - 1 : raid == VCTL_RAID10 ? disks / 2 : disks;
 	if (raid == VCTL_RAID1)
 		return 1;
@@ -192,7 +184,7 @@ static int volume_create_locked(struct vctl_pool *p, const struct vctl_volume_sp
 	r = vctl_layout_check(&l, g, err);
 	if (r < 0)
 		return r;
-	unsigned need = vctl_layout_members(&l), have = usable_disks(p);
+	unsigned need = vctl_layout_members(&l), have = vctl_usable_disks(p);
 	if (need > have)
 		return vctl_errf(err, -VCTL_E_REFUSED,
 				 "a %s of width %u needs %u disks; the pool has %u usable",

@@ -25,28 +25,26 @@ base_pool() {
 	"$VCTL" -p "$1" snapshot w ws -q
 }
 
+# v restriped from 3 to 4 columns, stopped after the first step (8 RSEGs)
+part_way() {
+	"$VCTL" -p "$1" init --disks 6 --disk-size 16M --enclosures 3 --pseg-size 256K -q
+	"$VCTL" -p "$1" create v --size 3M --width 3 -q
+	head -c 3M "$D/data" | "$VCTL" -p "$1" write v - -q
+	VCTL_JOB_STEPS=1 "$VCTL" -p "$1" restripe v --width 4 -q
+}
+
 @test "crash sweep: restripe, the whole job offline (switch, transfer steps, end)" {
 	SAME=1 sweep restripe v --width 4 --stripe-size 32K
 	SAME=1 sweep restripe w --width 2
 }
 
 @test "crash sweep: a transfer step of a job part way, and its end" {
-	base_pool() {
-		"$VCTL" -p "$1" init --disks 6 --disk-size 16M --enclosures 3 --pseg-size 256K -q
-		"$VCTL" -p "$1" create v --size 3M --width 3 -q
-		head -c 3M "$D/data" | "$VCTL" -p "$1" write v - -q
-		VCTL_JOB_STEPS=1 "$VCTL" -p "$1" restripe v --width 4 -q
-	}
+	base_pool() { part_way "$1"; }
 	SAME=1 sweep jobs --wait
 }
 
 @test "crash sweep: a write to RSEGs not moved yet (moved first), and a cancel" {
-	base_pool() {
-		"$VCTL" -p "$1" init --disks 6 --disk-size 16M --enclosures 3 --pseg-size 256K -q
-		"$VCTL" -p "$1" create v --size 3M --width 3 -q
-		head -c 3M "$D/data" | "$VCTL" -p "$1" write v - -q
-		VCTL_JOB_STEPS=1 "$VCTL" -p "$1" restripe v --width 4 -q
-	}
+	base_pool() { part_way "$1"; }
 	# RSEGs 8 and 9 of 256 KiB, not moved by the first step (8 RSEGs): the
 	# write moves them first and lands in the new places, so a crash
 	# leaves the old bytes or the new ones, never a torn write

@@ -387,8 +387,9 @@ wait_job() {
 	cp "$D/v0" "$D/model"
 	vctl -p "$P" create v --size 24M --width 3 -q
 	vctl -p "$P" write v "$D/v0" -q
-	VCTL_JOB_PACE_MS=80 start_serve
-	run -0 --separate-stderr vctl -p "$P" --json restripe v --width 4
+	start_serve
+	# paced: 24 MiB at 2 MiB/s takes some 12 s, so half way is easy to catch
+	run -0 --separate-stderr vctl -p "$P" --json restripe v --width 4 --rate 2M
 	id=$(jq .job <<<"$output")
 	for off in 1000000 20000000; do
 		vctl -p "$P" write v --offset "$off" "$D/b" -q
