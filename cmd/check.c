@@ -5,20 +5,31 @@
 #include "cmd.h"
 #include "lib/check.h"
 
-enum { O_REPAIR = 1 };
+enum { O_REPAIR = 1, O_INTENTS };
 
 const struct poptOption check_options[] = {
+	{"intents", 0, POPT_ARG_NONE, NULL, O_INTENTS,
+	 "also verify every RStore against its volume's intent (--separate enclosure)", NULL},
 	{"repair", 0, POPT_ARG_NONE, NULL, O_REPAIR,
 	 "commit a new MLD generation: rewrites stale or damaged copies", NULL},
 	POPT_TABLEEND};
+
+struct check_opts {
+	bool repair;
+	unsigned what;
+};
 
 static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st,
 		  struct vctl_err *err)
 {
 	(void)arg;
 	(void)err;
-	(void)val;
-	*(bool *)st = true;
+	struct check_opts *o = st;
+	if (val == O_INTENTS) {
+		o->what |= VCTL_CHECK_INTENTS;
+		return 0;
+	}
+	o->repair = true;
 	/* Repair commits: take the pool exclusively, and refuse without an MLD. */
 	c->open_flags |= VCTL_OPEN_WRITE;
 	return 0;
@@ -45,13 +56,14 @@ static void print_report(struct out *o, const char *key, const struct vctl_check
 
 int cmd_check(struct cmd_ctx *c)
 {
-	bool repair = false;
-	CMD_START(c, on_opt, &repair, 0, 0);
+	struct check_opts opts = {.what = VCTL_CHECK_DATA};
+	CMD_START(c, on_opt, &opts, 0, 0);
+	bool repair = opts.repair;
 	struct vctl_pool *p = c->pool;
 	struct out *o = &c->out;
 	struct vctl_err err = {0};
 	struct vctl_check_report rep, before = {0};
-	int r = vctl_pool_check(p, VCTL_CHECK_DATA, &rep, &err);
+	int r = vctl_pool_check(p, opts.what, &rep, &err);
 	if (r < 0)
 		return cmd_fail(c, r, &err);
 	if (repair) {
@@ -72,7 +84,7 @@ int cmd_check(struct cmd_ctx *c)
 		free(before.notes);
 		before.notes = NULL;
 		before.nnotes = 0;
-		r = vctl_pool_check(p, VCTL_CHECK_DATA, &rep, &err);
+		r = vctl_pool_check(p, opts.what, &rep, &err);
 		if (r < 0) {
 			vctl_check_report_free(&before);
 			return cmd_fail(c, r, &err);

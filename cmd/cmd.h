@@ -121,6 +121,8 @@ extern const unsigned vctl_ncommands;
 DECLARE_CMD(init);
 DECLARE_CMD(status);
 DECLARE_CMD(disk_list);
+DECLARE_CMD(disk_fail);
+DECLARE_CMD(disk_replace);
 DECLARE_CMD(dump_label);
 DECLARE_CMD(dump_mld);
 DECLARE_CMD(check);

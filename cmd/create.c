@@ -1,10 +1,11 @@
 #include <errno.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "fmt/rsd.h"
 #include "lib/volume.h"
 
-enum { O_SIZE = 1, O_RAID, O_WIDTH, O_STRIPE, O_THICK };
+enum { O_SIZE = 1, O_RAID, O_WIDTH, O_STRIPE, O_THICK, O_SEPARATE };
 
 const struct poptOption create_options[] = {
 	{"size", 0, POPT_ARG_STRING, NULL, O_SIZE, "size of the volume (a multiple of 512)", "SIZE"},
@@ -14,6 +15,9 @@ const struct poptOption create_options[] = {
 	{"stripe-size", 0, POPT_ARG_STRING, NULL, O_STRIPE, "stripe unit (default 64K)", "SIZE"},
 	{"thick", 0, POPT_ARG_NONE, NULL, O_THICK, "allocate all of it now, not on first write",
 	 NULL},
+	{"separate", 0, POPT_ARG_STRING, NULL, O_SEPARATE,
+	 "intent: the halves of each mirror (the members of each raid5 set) in distinct enclosures, always",
+	 "enclosure"},
 	POPT_TABLEEND};
 
 struct create_state {
@@ -52,6 +56,11 @@ static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st, struct 
 	case O_THICK:
 		cs->s.thick = true;
 		break;
+	case O_SEPARATE:
+		if (strcmp(arg, "enclosure"))
+			r = vctl_errf(err, -EINVAL, "--separate %s: the one rule is 'enclosure'", arg);
+		cs->s.separate = true;
+		break;
 	}
 	return r;
 }
@@ -80,7 +89,10 @@ int cmd_create(struct cmd_ctx *c)
 	out_u64(o, "width", ", width %llu", info.width);
 	out_size(o, "stripe_size", ", stripe %s", info.stripe);
 	out_bool(o, "thick", NULL, info.thick);
-	out_text(o, "%s\n", info.thick ? ", thick" : ", thin");
+	out_text(o, "%s", info.thick ? ", thick" : ", thin");
+	out_str(o, "separate", info.separate ? ", separate %s" : NULL,
+		info.separate ? "enclosure" : NULL);
+	out_text(o, "\n");
 	out_size(o, "allocated", NULL, info.allocated);
 	out_end(o);
 	return EXIT_OK;

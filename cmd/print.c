@@ -107,7 +107,9 @@ void print_volume(struct out *o, const struct vctl_volume_info *v, bool d)
 	out_obj(o, "intent");
 	out_u64(o, "raid", "intent        raid%llu", vctl_raid_level(v->raid));
 	out_u64(o, "width", ", width %llu", v->width);
-	out_size(o, "stripe_size", ", stripe %s\n", v->stripe);
+	out_size(o, "stripe_size", ", stripe %s", v->stripe);
+	out_str(o, "separate", v->separate ? ", separate %s" : NULL, v->separate ? "enclosure" : NULL);
+	out_text(o, "\n");
 	out_obj_end(o);
 }
 

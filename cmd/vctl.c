@@ -25,6 +25,11 @@ const struct cmd vctl_commands[] = {
 	 "Show the pool's disks, capacity, MLD copies and health.", status_options},
 	{"disk list", cmd_disk_list, CMD_POOL_RO, "disk list", "List the pool's disks.",
 	 disk_list_options},
+	{"disk fail", cmd_disk_fail, CMD_POOL_RW, "disk fail INDEX",
+	 "Mark a disk failed: its redundant RStores run degraded.", disk_fail_options},
+	{"disk replace", cmd_disk_replace, CMD_POOL_RW, "disk replace INDEX",
+	 "Rebuild what a failed disk held on other disks, keeping every intent.",
+	 disk_replace_options},
 	{"dump label", cmd_dump_label, 0, "dump label [DISK]",
 	 "Print every field of both label copies of a disk (or of all disks).",
 	 dump_label_options},
@@ -33,7 +38,8 @@ const struct cmd vctl_commands[] = {
 	 "Print every field of the MLD (the current one, or one copy, even damaged).",
 	 dump_mld_options},
 	{"create", cmd_create, CMD_POOL_RW,
-	 "create NAME --size SIZE [--raid 0|1|5|10] [--width N] [--stripe-size SIZE] [--thick]",
+	 "create NAME --size SIZE [--raid 0|1|5|10] [--width N] [--stripe-size SIZE] [--thick] "
+	 "[--separate enclosure]",
 	 "Create a volume.", create_options},
 	{"list", cmd_list, CMD_POOL_RO, "list", "List the volumes.", list_options},
 	{"show", cmd_show, CMD_POOL_RO, "show NAME", "Show one volume, its intent and its map.",
@@ -70,7 +76,7 @@ const struct cmd vctl_commands[] = {
 	{"serve", cmd_serve, CMD_LOCAL | CMD_POOL_RW, SERVE_SYN,
 	 "Serve the pool's volumes over NBD on a UNIX socket, and run every other command online.",
 	 serve_options},
-	{"check", cmd_check, CMD_POOL_RO | CMD_POOL_FORENSIC, "check [--repair]",
+	{"check", cmd_check, CMD_POOL_RO | CMD_POOL_FORENSIC, "check [--intents] [--repair]",
 	 "Verify every crc and cross-reference of the pool's metadata.", check_options},
 };
 const unsigned vctl_ncommands = sizeof(vctl_commands) / sizeof(vctl_commands[0]);

@@ -607,6 +607,9 @@ static int validate_volumes(const struct vctl_mld *m, struct vctl_err *err)
 		if (v->flags & ~VCTL_VOL_FLAGS_KNOWN)
 			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: volume %s has unknown flags %#x",
 					 v->name, v->flags);
+		if ((v->flags & VCTL_VOL_SEPARATE) && v->raid == VCTL_RAID0)
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "MLD: raid0 volume %s asks for separate enclosures", v->name);
 		if (v->nl2 != vctl_volume_l2_blocks(g, v->size))
 			return vctl_errf(err, -VCTL_E_CORRUPT,
 					 "MLD: volume %s has %u L2MAP blocks, its size needs %u",

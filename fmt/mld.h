@@ -76,7 +76,9 @@ struct vctl_mld_disk {
 #define VCTL_VOL_INVALID 0x2u /* a snapshot whose data could not be kept: a copy
 				 on first write found no space */
 #define VCTL_VOL_CLONE 0x4u /* a snapclone still being unshared (BGCOPY) */
-#define VCTL_VOL_FLAGS_KNOWN (VCTL_VOL_THICK | VCTL_VOL_INVALID | VCTL_VOL_CLONE)
+#define VCTL_VOL_SEPARATE 0x8u /* intent: the halves of each mirror, or the members
+				  of each RAID5 set, on disks of distinct enclosures */
+#define VCTL_VOL_FLAGS_KNOWN (VCTL_VOL_THICK | VCTL_VOL_INVALID | VCTL_VOL_CLONE | VCTL_VOL_SEPARATE)
 
 /* The largest volume: 65536 LMAPs (128 TiB with the default geometry),
  * which keeps the in-memory L2MAP within 256 KiB. */

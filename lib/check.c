@@ -185,13 +185,24 @@ static int check_locked(const struct vctl_pool *p, unsigned what, struct vctl_ch
 					r = add(rep, "disk %u (%s): MLD slot %d: %s", c->disk,
 						m->name, s, m->slot[s].why);
 		}
-		if (r == 0 && usable + unfinished < p->mld.pool.quorum_target)
+		/* Fewer disks in service than copies wanted: the pool keeps one
+		 * copy per disk it has, which is all it can do. */
+		uint32_t can = 0;
+		for (uint32_t i = 0; i < p->mld.ndisks; i++)
+			can += p->mld.disks[i].state == VCTL_DISK_ACTIVE &&
+			       vctl_pool_disk_present(p, p->mld.disks[i].index);
+		if (r == 0 && usable + unfinished < p->mld.pool.quorum_target && usable >= can)
+			r = vctl_check_note(rep, "%u of %u MLD copies: the pool has %u disks in service",
+					    usable, p->mld.pool.quorum_target, can);
+		else if (r == 0 && usable + unfinished < p->mld.pool.quorum_target)
 			r = add(rep, "only %u of %u MLD copies are readable", usable,
 				p->mld.pool.quorum_target);
 		free(copies);
 	}
 	if (r == 0 && p->have_mld)
 		r = vctl_check_maps(p, what, rep);
+	if (r == 0 && p->have_mld && (what & VCTL_CHECK_INTENTS))
+		r = vctl_check_intents(p, rep);
 	if (r < 0) {
 		vctl_check_report_free(rep);
 		return vctl_errf(err, r, "out of memory");

@@ -18,7 +18,8 @@ struct vctl_check_report {
  * cross-reference the pool has. Returns 0 (problems in the report) or a
  * negative errno if the check itself could not run. */
 /* What to check beyond every crc and cross-reference. */
-#define VCTL_CHECK_DATA 0x1u /* read every redundant RStore: mirrors, parity */
+#define VCTL_CHECK_DATA 0x1u    /* read every redundant RStore: mirrors, parity */
+#define VCTL_CHECK_INTENTS 0x2u /* every RStore against its volume's intent */
 
 int vctl_pool_check(const struct vctl_pool *p, unsigned what, struct vctl_check_report *rep,
 		    struct vctl_err *err);
@@ -33,6 +34,8 @@ int vctl_check_note(struct vctl_check_report *rep, const char *fmt, ...)
 int vctl_check_maps(const struct vctl_pool *p, unsigned what, struct vctl_check_report *rep);
 /* lib/check_share.c: share bits and RStore slot ownership */
 int vctl_check_sharing(const struct vctl_pool *p, struct vctl_check_report *rep);
+/* lib/check_intents.c: RStores against their volumes' intents */
+int vctl_check_intents(const struct vctl_pool *p, struct vctl_check_report *rep);
 
 /* One MLD copy as status and check see it: the newest valid generation on
  * a quorum disk, and whether that is the pool's current one. */

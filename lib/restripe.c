@@ -203,16 +203,19 @@ static int plan_locked(struct vctl_pool *p, const char *name, const struct vctl_
 	if (v->flags & VCTL_VOL_INVALID)
 		return vctl_errf(err, -VCTL_E_REFUSED,
 				 "snapshot %s is invalid (it lost data for want of space); delete it", name);
-	unsigned need = vctl_layout_members(&pl->to), have = vctl_usable_disks(p);
-	pl->intent_holds = need <= have;
-	snprintf(pl->intent, sizeof(pl->intent), "%s of width %u on %u distinct disks",
-		 vctl_raid_name(pl->to.raid), pl->to.width, need);
+	bool separate = v->flags & VCTL_VOL_SEPARATE;
+	unsigned need = vctl_layout_members(&pl->to);
+	snprintf(pl->intent, sizeof(pl->intent), "%s of width %u on %u distinct disks%s",
+		 vctl_raid_name(pl->to.raid), pl->to.width, need,
+		 separate ? pl->to.raid == VCTL_RAID5 ? ", each in an enclosure of its own"
+						       : ", mirror halves in distinct enclosures"
+			  : "");
+	struct vctl_err ie;
+	pl->intent_holds = vctl_intent_fits(p, &pl->to, separate, &ie) == 0;
 	if ((r = count_moves(p, v, vm, pl, err)) < 0)
 		return r;
 	if (!pl->intent_holds)
-		return vctl_errf(err, -VCTL_E_REFUSED,
-				 "a %s of width %u needs %u disks; the pool has %u usable",
-				 vctl_raid_name(pl->to.raid), pl->to.width, need, have);
+		return vctl_errf(err, ie.code, "%s", ie.msg);
 	if (pl->psegs_peak > pl->psegs_free)
 		return vctl_errf(err, -ENOSPC, "restriping %s needs up to %s free at once; %s is free",
 				 name, vctl_fmt_size(pl->psegs_peak * g->pseg_size, a, sizeof(a)),

@@ -434,7 +434,8 @@ int vctl_snapshot_locked(struct vctl_pool *p, const char *name, const char *snap
 	struct vctl_mld_volume nv = {.id = p->mld.pool.next_id, .size = v->size,
 				     .created = (uint64_t)time(NULL), .origin = v->id,
 				     .succ = v->id, .raid = v->raid, .width = v->width,
-				     .stripe = v->stripe, .reserve = (uint32_t)need};
+				     .stripe = v->stripe, .reserve = (uint32_t)need,
+				     .flags = v->flags & VCTL_VOL_SEPARATE};
 	snprintf(nv.name, sizeof(nv.name), "%s", snap);
 	struct vctl_mld_volume *s;
 	struct vctl_vmap *sm;

@@ -15,6 +15,40 @@ bool vctl_disk_usable(const struct vctl_pool *p, uint32_t disk)
 	return d && d->state == VCTL_DISK_ACTIVE && m && m->writable;
 }
 
+unsigned vctl_usable_enclosures(const struct vctl_pool *p)
+{
+	unsigned n = 0;
+	for (uint32_t e = 0; e < p->mld.nencl; e++) {
+		bool has = false;
+		for (uint32_t i = 0; i < p->mld.ndisks && !has; i++)
+			has = p->mld.disks[i].encl == p->mld.encl[e].id &&
+			      vctl_disk_usable(p, p->mld.disks[i].index);
+		n += has;
+	}
+	return n;
+}
+
+int vctl_intent_fits(const struct vctl_pool *p, const struct vctl_rsd_layout *l, bool separate,
+		     struct vctl_err *err)
+{
+	unsigned need = vctl_layout_members(l), have = vctl_usable_disks(p);
+	if (need > have)
+		return vctl_errf(err, -VCTL_E_REFUSED,
+				 "a %s of width %u needs %u disks; the pool has %u usable",
+				 vctl_raid_name(l->raid), l->width, need, have);
+	if (!separate)
+		return 0;
+	if (l->raid == VCTL_RAID0)
+		return vctl_errf(err, -EINVAL,
+				 "--separate enclosure is for mirrored and raid5 volumes: raid0 has nothing to keep apart");
+	unsigned encl = l->raid == VCTL_RAID5 ? need : 2, got = vctl_usable_enclosures(p);
+	if (encl > got)
+		return vctl_errf(err, -VCTL_E_REFUSED,
+				 "a %s of width %u with --separate enclosure needs disks in %u enclosures; the pool has %u",
+				 vctl_raid_name(l->raid), l->width, encl, got);
+	return 0;
+}
+
 unsigned vctl_usable_disks(const struct vctl_pool *p)
 {
 	unsigned n = 0;
@@ -133,10 +167,16 @@ static unsigned rss_count(unsigned usable)
 int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
 		     uint32_t *members, struct vctl_err *err)
 {
-	return vctl_space_alloc_rss(p, n, spread, members, NULL, err);
+	return vctl_space_alloc_rss(p, n, spread, false, members, NULL, err);
 }
 
-int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
+static const char *encl_name(const struct vctl_pool *p, uint32_t id)
+{
+	const struct vctl_mld_encl *e = vctl_mld_encl_by_id(&p->mld, id);
+	return e ? e->name : "?";
+}
+
+int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread, bool strict,
 			 uint32_t *members, uint8_t *rss_out, struct vctl_err *err)
 {
 	struct cand c[VCTL_MAX_DISKS];
@@ -194,17 +234,39 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 		for (unsigned j = 0; j < nc; j++) {
 			if (taken[j])
 				continue;
-			if (best < 0)
+			if (best < 0 && !strict)
 				best = (int)j;
 			bool clash = false;
 			if (spread == VCTL_SPREAD_PAIRS && (i & 1))
 				clash = c[j].encl == pick[i - 1].encl;
 			for (unsigned k = 0; spread == VCTL_SPREAD_ALL && k < i; k++)
 				clash = clash || c[j].encl == pick[k].encl;
+			/* An intent: a pair's first half only where a second half
+			 * can follow in another enclosure. */
+			if (!clash && strict && spread == VCTL_SPREAD_PAIRS && !(i & 1)) {
+				clash = true;
+				for (unsigned q = 0; clash && q < nc; q++)
+					clash = taken[q] || q == j || c[q].encl == c[j].encl;
+			}
 			if (!clash) {
 				best = (int)j;
 				break;
 			}
+		}
+		if (best < 0) {
+			int any = -1;
+			for (unsigned j = 0; j < nc && any < 0; j++)
+				any = taken[j] ? -1 : (int)j;
+			if (spread == VCTL_SPREAD_PAIRS && !(i & 1) && any >= 0)
+				return vctl_errf(err, -VCTL_E_REFUSED,
+						 "no free PSEG outside enclosure %s for the second half of mirror %u",
+						 encl_name(p, c[any].encl), i / 2);
+			if (spread == VCTL_SPREAD_PAIRS && (i & 1))
+				return vctl_errf(err, -VCTL_E_REFUSED,
+						 "no free PSEG outside enclosure %s for the second half of mirror %u",
+						 encl_name(p, pick[i - 1].encl), i / 2);
+			return vctl_errf(err, -VCTL_E_REFUSED,
+					 "no free PSEG in an enclosure of its own for member %u (of %u)", i, n);
 		}
 		taken[best] = true;
 		pick[i] = c[best];
@@ -242,5 +304,45 @@ int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
 			return vctl_errf(err, r, "%s: zeroing a new PSEG: %s", m->name, strerror(-r));
 	}
 	p->st->data_dirty = true;
+	return 0;
+}
+
+int vctl_space_alloc_one(struct vctl_pool *p, const uint32_t *exclude, unsigned nexclude,
+			 const uint32_t *avoid, unsigned navoid, bool strict, uint32_t *member,
+			 struct vctl_err *err)
+{
+	struct cand best = {0}, fallback = {0};
+	bool have = false, have_fb = false;
+	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
+		const struct vctl_mld_disk *d = &p->mld.disks[i];
+		bool skip = !vctl_disk_usable(p, d->index) || !vctl_space_free_psegs(p, d->index);
+		for (unsigned k = 0; !skip && k < nexclude; k++)
+			skip = vctl_member_disk(exclude[k]) == d->index;
+		if (skip)
+			continue;
+		struct cand c = {d->index, d->encl, p->st->npused[d->index], d->pseg_count};
+		bool clash = false;
+		for (unsigned k = 0; k < navoid; k++)
+			clash = clash || avoid[k] == d->encl;
+		if (!clash && (!have || cmp_cand(&c, &best) < 0))
+			best = c, have = true;
+		if (clash && (!have_fb || cmp_cand(&c, &fallback) < 0))
+			fallback = c, have_fb = true;
+	}
+	if (!have && (strict || !have_fb)) {
+		if (!have_fb)
+			return vctl_errf(err, -ENOSPC, "no disk outside those of its RStore has a free PSEG");
+		const struct vctl_mld_encl *e = vctl_mld_encl_by_id(&p->mld, fallback.encl);
+		return vctl_errf(err, -VCTL_E_REFUSED, "no free PSEG outside enclosure%s %s",
+				 navoid > 1 ? "s" : "", navoid > 1 ? "its other members use" : e ? e->name : "?");
+	}
+	if (!have)
+		best = fallback;
+	uint32_t pseg = find_free_pseg(p, best.disk);
+	if (pseg == UINT32_MAX)
+		return vctl_errf(err, -VCTL_E_INTERNAL, "disk %u has no free PSEG after all", best.disk);
+	bit_set(p->st->pused[best.disk], pseg);
+	p->st->npused[best.disk]++;
+	*member = vctl_member(best.disk, pseg);
 	return 0;
 }

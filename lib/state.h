@@ -128,14 +128,32 @@ uint64_t vctl_space_free_psegs(const struct vctl_pool *p, uint32_t disk);
  * members[]. -ENOSPC with a message naming the shortfall. */
 int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
 		     uint32_t *members, struct vctl_err *err);
-/* The same, saying which redundancy storage set the members came from. */
-int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
+/* The same, saying which redundancy storage set the members came from.
+ * strict: the spread is an intent, not a preference: -VCTL_E_REFUSED
+ * naming the member that has no compliant PSEG. */
+int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread, bool strict,
 			 uint32_t *members, uint8_t *rss, struct vctl_err *err);
+/* One PSEG to take the place of a member: on a usable disk none of
+ * `exclude` (members) is on, the least used, outside the enclosures in
+ * `avoid` (required when strict, else preferred). -VCTL_E_REFUSED naming
+ * the enclosure when strict and only those have room. */
+int vctl_space_alloc_one(struct vctl_pool *p, const uint32_t *exclude, unsigned nexclude,
+			 const uint32_t *avoid, unsigned navoid, bool strict, uint32_t *member,
+			 struct vctl_err *err);
+/* How a volume's RStores spread over enclosures, and whether that is its
+ * intent (--separate enclosure) or a preference. */
+enum vctl_spread vctl_volume_spread(const struct vctl_mld_volume *v, bool *strict);
 /* Zeroes the PSEGs of new RStores before anything points at them. */
 int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
 		    struct vctl_err *err);
 bool vctl_disk_usable(const struct vctl_pool *p, uint32_t disk);
 unsigned vctl_usable_disks(const struct vctl_pool *p);
+/* Enclosures holding a usable disk. */
+unsigned vctl_usable_enclosures(const struct vctl_pool *p);
+/* Refuses a layout the pool cannot place as the volume's intent asks:
+ * too few usable disks, or (--separate enclosure) enclosures. */
+int vctl_intent_fits(const struct vctl_pool *p, const struct vctl_rsd_layout *l, bool separate,
+		     struct vctl_err *err);
 
 /* lib/meta.c: the metadata space */
 int vctl_meta_init(struct vctl_pool *p, struct vctl_err *err);

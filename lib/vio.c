@@ -126,9 +126,12 @@ static int read_locked(struct vctl_pool *p, uint64_t id, void *buf, size_t len, 
 }
 
 
-static enum vctl_spread spread_of(uint8_t raid)
+enum vctl_spread vctl_volume_spread(const struct vctl_mld_volume *v, bool *strict)
 {
-	return raid == VCTL_RAID1 || raid == VCTL_RAID10 ? VCTL_SPREAD_PAIRS : VCTL_SPREAD_NONE;
+	*strict = v->flags & VCTL_VOL_SEPARATE;
+	if (v->raid == VCTL_RAID1 || v->raid == VCTL_RAID10)
+		return VCTL_SPREAD_PAIRS;
+	return *strict && v->raid == VCTL_RAID5 ? VCTL_SPREAD_ALL : VCTL_SPREAD_NONE;
 }
 
 /* A new RStore in the volume's layout, its PSEGs zeroed (nothing a deleted
@@ -156,7 +159,11 @@ int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, bool copy, u
 	int r = vctl_meta_reserve(p, vctl_meta_need(p) + VCTL_META_SLOP, err);
 	if (r < 0)
 		return r;
-	r = vctl_space_alloc_rss(p, n, spread_of(l.raid), members, &l.rss, err);
+	bool strict;
+	enum vctl_spread spread = vctl_volume_spread(v, &strict);
+	r = vctl_space_alloc_rss(p, n, spread, strict, members, &l.rss, err);
+	if (r == -VCTL_E_REFUSED)
+		vctl_err_wrap(err, "volume %s, --separate enclosure", v->name);
 	if (r < 0)
 		return r;
 	/* Zeroed before an RSD exists: a failure here leaves nothing that a

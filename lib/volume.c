@@ -184,15 +184,12 @@ static int volume_create_locked(struct vctl_pool *p, const struct vctl_volume_sp
 	r = vctl_layout_check(&l, g, err);
 	if (r < 0)
 		return r;
-	unsigned need = vctl_layout_members(&l), have = vctl_usable_disks(p);
-	if (need > have)
-		return vctl_errf(err, -VCTL_E_REFUSED,
-				 "a %s of width %u needs %u disks; the pool has %u usable",
-				 vctl_raid_name(l.raid), l.width, need, have);
+	if ((r = vctl_intent_fits(p, &l, s->separate, err)) < 0)
+		return r;
 	struct vctl_mld_volume nv = {
 		.id = p->mld.pool.next_id, .size = s->size, .created = (uint64_t)time(NULL),
 		.raid = l.raid, .width = l.width, .stripe = l.stripe,
-		.flags = s->thick ? VCTL_VOL_THICK : 0};
+		.flags = (s->thick ? VCTL_VOL_THICK : 0) | (s->separate ? VCTL_VOL_SEPARATE : 0)};
 	snprintf(nv.name, sizeof(nv.name), "%s", s->name);
 	if (s->thick && (r = check_room(p, &nv, rstores_for(p, &nv, 0, s->size), err)) < 0)
 		return r;
@@ -336,6 +333,7 @@ static int volume_info_locked(const struct vctl_pool *p, const char *name, struc
 	o->width = v->width;
 	o->stripe = v->stripe;
 	o->thick = v->flags & VCTL_VOL_THICK;
+	o->separate = v->flags & VCTL_VOL_SEPARATE;
 	const struct vctl_mld_volume *orig = v->origin ? vctl_mld_volume_by_id(&p->mld, v->origin) : NULL;
 	o->origin = orig ? orig->name : NULL;
 	o->invalid = v->flags & VCTL_VOL_INVALID;

@@ -18,6 +18,7 @@ struct vctl_volume_spec {
 	uint32_t width;  /* 0 = the default for the RAID type and pool */
 	uint32_t stripe; /* 0 = 64 KiB (or the PSEG size if smaller) */
 	bool thick;
+	bool separate;   /* intent: mirror halves / RAID5 members in distinct enclosures */
 };
 
 #define VCTL_DEFAULT_STRIPE (64u * 1024)
@@ -29,6 +30,7 @@ struct vctl_volume_info {
 	uint8_t raid;
 	uint32_t width, stripe;
 	bool thick;
+	bool separate;      /* its intent: --separate enclosure */
 	bool invalid;       /* a snapshot whose data could not be kept (no space) */
 	const char *origin; /* name, or NULL */
 	const char *pred, *succ; /* neighbours in its sharing chain, or NULL */

@@ -199,6 +199,11 @@ put(M + '/refused-job-same-layout-sealed', mld_with(m6, [rv, job(2, 1, 0, width=
 put(M + '/refused-job-bad-layout-sealed', mld_with(m6, [rv, job(2, 1, 0, stripe=3000)], 3))
 put(M + '/refused-job-twice-sealed', mld_with(m6, [rv, job(2, 1, 0), job(3, 1, 0)], 4))
 put(M + '/refused-job-reserved-set-sealed', mld_with(m6, [rv, job(2, 1, 0, pad=1)], 3))
+# The intent --separate enclosure (flag bit 3): on a mirror, not on raid0.
+put(M + '/valid-volume-separate-enclosure-sealed',
+    mld_with(m6, [volume(1, 64 << 20, 0, 4, 2, 64 * KiB, 8, b'apart', [0])], 2))
+put(M + '/refused-volume-raid0-separate-sealed',
+    mld_with(m6, [volume(1, 64 << 20, 0, 1, 2, 64 * KiB, 8, b'apart', [0])], 2))
 # Sharing chains: a stack of three, then the ways a chain can be wrong.
 chain = [volume(1, 1 << 30, 0, 1, 2, 64 * KiB, 0, b'origin', [0]),
          volume(2, 1 << 30, 1, 1, 2, 64 * KiB, 0, b'snap-1', [0], succ=3),

@@ -1,0 +1,76 @@
+/* vctl check --intents: every RStore a volume owns data in, against the
+ * volume's intent (--separate enclosure: the halves of each mirror, the
+ * members of each raid5 set, on disks of distinct enclosures). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "state.h"
+
+static const char *encl_of(const struct vctl_pool *p, uint32_t member, uint32_t *id)
+{
+	const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, vctl_member_disk(member));
+	const struct vctl_mld_encl *e = d ? vctl_mld_encl_by_id(&p->mld, d->encl) : NULL;
+	*id = d ? d->encl : UINT32_MAX;
+	return e ? e->name : "?";
+}
+
+/* One RStore of volume v: 0, a problem added, or -ENOMEM. */
+static int check_rstore(const struct vctl_pool *p, const struct vctl_mld_volume *v, uint32_t id,
+			struct vctl_check_report *rep)
+{
+	const struct vctl_rsd *r = vctl_rsd_get(p, id);
+	uint32_t ea, eb;
+	if (r->raid == VCTL_RAID1 || r->raid == VCTL_RAID10) {
+		for (unsigned c = 0; c + 1 < r->nmembers; c += 2) {
+			const char *name = encl_of(p, r->m[c], &ea);
+			encl_of(p, r->m[c + 1], &eb);
+			if (ea == eb)
+				return vctl_check_add(rep,
+						      "volume %s: RStore %u: both halves of mirror %u are in enclosure %s (disks %u and %u), against its intent (--separate enclosure)",
+						      v->name, id, c / 2, name, vctl_member_disk(r->m[c]),
+						      vctl_member_disk(r->m[c + 1]));
+		}
+	} else if (r->raid == VCTL_RAID5) {
+		for (unsigned a = 0; a < r->nmembers; a++)
+			for (unsigned b = a + 1; b < r->nmembers; b++) {
+				const char *name = encl_of(p, r->m[a], &ea);
+				encl_of(p, r->m[b], &eb);
+				if (ea == eb)
+					return vctl_check_add(rep,
+							      "volume %s: RStore %u: members %u and %u are both in enclosure %s, against its intent (--separate enclosure)",
+							      v->name, id, a, b, name);
+			}
+	}
+	return 0;
+}
+
+int vctl_check_intents(const struct vctl_pool *p, struct vctl_check_report *rep)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	if (!p->st)
+		return 0;
+	uint8_t *seen = calloc(p->st->nrsd / 8 + 1, 1);
+	if (!seen)
+		return -ENOMEM;
+	int r = 0;
+	for (uint32_t i = 0; r == 0 && i < p->mld.nvol; i++) {
+		const struct vctl_mld_volume *v = &p->mld.vols[i];
+		const struct vctl_vmap *vm = vctl_vmap_of(p, v->id);
+		if (!(v->flags & VCTL_VOL_SEPARATE) || !vm || vm->damaged)
+			continue;
+		uint64_t n = (v->size + g->rseg_size - 1) / g->rseg_size;
+		for (uint64_t k = 0; r == 0 && k < n; k++) {
+			uint32_t e = vctl_vmap_get(vm, g, k);
+			if ((e & VCTL_LMAP_SS) || !(e & VCTL_LMAP_RSD_MASK))
+				continue;
+			uint32_t id = (e & VCTL_LMAP_RSD_MASK) - 1;
+			if (id >= p->st->nrsd || !vctl_rsd_get(p, id) || bit_get(seen, id))
+				continue;
+			bit_set(seen, id);
+			r = check_rstore(p, v, id, rep);
+		}
+	}
+	free(seen);
+	return r;
+}
