@@ -27,6 +27,7 @@ static struct {
 	uint64_t id, c0, c1;
 	struct timespec t0, t1, next;
 	uint64_t io_seen;
+	bool yielded; /* gave way once: the next step goes ahead */
 } slots[SLOTS];
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -86,9 +87,14 @@ static unsigned wait_before(const struct vctl_pool *p, uint64_t id, uint64_t cur
 	unsigned s = slot_of(id, &now, cursor);
 	double left = secs(&now, &slots[s].next);
 	unsigned ms = left > 0 ? (unsigned)(left * 1000) + 1 : 0;
-	if (!ms && background && io != slots[s].io_seen) {
+	/* Clients first, but once per step: under constant client I/O the
+	 * job still moves, a step per YIELD_MS at the least. */
+	if (!ms && background && io != slots[s].io_seen && !slots[s].yielded) {
 		slots[s].io_seen = io;
+		slots[s].yielded = true;
 		ms = YIELD_MS;
+	} else if (!ms) {
+		slots[s].yielded = false;
 	}
 	pthread_mutex_unlock(&slots_lock);
 	return ms;
