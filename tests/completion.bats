@@ -68,9 +68,9 @@ expect() {
 	done
 }
 
-@test "second word: disk -> list" {
+@test "second word: disk -> fail list replace" {
 	complete_words disk ""
-	expect list
+	expect fail list replace
 }
 
 @test "second word: dump -> label mld volume map tree" {
@@ -137,7 +137,7 @@ expect() {
 	complete_words -p "$BATS_TEST_TMPDIR" --json st
 	expect status
 	complete_words -p "$BATS_TEST_TMPDIR" disk ""
-	expect list
+	expect fail list replace
 	# DISK of dump label: the names in that pool directory
 	mkdir p
 	touch p/disk0.img p/disk1.img p/vctl.lock
