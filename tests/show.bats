@@ -17,7 +17,7 @@ setup() {
 	for k in name size raid width stripe_size origin allocated intent map_bytes rstores; do
 		[ "$(jq "has(\"$k\")" <<<"$output")" = true ] || fail "no key $k"
 	done
-	[ "$(jq -c '.intent' <<<"$output")" = '{"raid":10,"width":2,"stripe_size":32768}' ]
+	[ "$(jq -c '.intent' <<<"$output")" = '{"raid":10,"width":2,"stripe_size":32768,"separate":null}' ]
 	run -2 vctl -p "$P" show nosuch
 	assert_output "vctl show: no volume named nosuch"
 	run -1 vctl -p "$P" show
