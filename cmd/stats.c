@@ -128,6 +128,7 @@ static void print_sample(struct cmd_ctx *c, const struct filter *f,
 {
 	struct out *o = &c->out;
 	const struct vctl_mld *m = &c->pool->mld;
+	out_init(o, c->outf, c->json); /* each print is a document of its own */
 	out_begin(o);
 	out_text(o, "%-6s %-12s %-14s %-10s %10s %10s %12s %12s %6s %8s %8s%s\n", "ID",
 			 "HOST", "VOLUME", "DOMAIN", "READS", "WRITES", "READ_BYTES", "WRITE_BYTES",
