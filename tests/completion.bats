@@ -41,8 +41,10 @@ expect() {
 	assert_output "complete -F _vctl vctl"
 }
 
-@test "first word: st -> status" {
+@test "first word: st -> stats status, statu -> status" {
 	complete_words st
+	expect stats status
+	complete_words statu
 	expect status
 }
 
@@ -134,7 +136,7 @@ expect() {
 }
 
 @test "-p DIR before the command is skipped, and used" {
-	complete_words -p "$BATS_TEST_TMPDIR" --json st
+	complete_words -p "$BATS_TEST_TMPDIR" --json statu
 	expect status
 	complete_words -p "$BATS_TEST_TMPDIR" disk ""
 	expect list
