@@ -193,3 +193,31 @@ expect() {
 	complete_words write vol --offset 1M imgs/b
 	expect imgs/b.img
 }
+
+@test "hosts, domains, paths and volumes by name where the commands take them" {
+	"$VCTL" -p p init --disks 2 --disk-size 16M --pseg-size 256K -q
+	"$VCTL" -p p create vol --size 1M -q
+	"$VCTL" -p p create other --size 1M -q
+	"$VCTL" -p p host add web --uid 1001 -q
+	"$VCTL" -p p host add db --uid 1002 -q
+	"$VCTL" -p p domain create slow -q
+	"$VCTL" -p p path add web vol -q
+	complete_words -p p path add ""
+	expect db web
+	complete_words -p p path add --access ro web ""
+	expect other vol
+	complete_words -p p path add web vol --domain ""
+	expect slow
+	complete_words -p p path add web vol --access ""
+	expect ro rw
+	complete_words -p p path remove ""
+	expect 7
+	complete_words -p p host remove w
+	expect web
+	complete_words -p p domain set ""
+	expect slow
+	complete_words -p p stats --volume o
+	expect other
+	complete_words -p p host add x --uid ""
+	expect
+}
