@@ -211,7 +211,7 @@ expect() {
 	complete_words -p p path add web vol --access ""
 	expect ro rw
 	complete_words -p p path remove ""
-	expect 7
+	expect 6
 	complete_words -p p host remove w
 	expect web
 	complete_words -p p domain set ""
