@@ -43,7 +43,13 @@ setup() {
 }
 
 teardown() {
+	local was=${SERVE_PID:-}
 	stop_serve
+	# a server that died or tripped a sanitizer fails the test
+	[ -z "$was" ] || [ "$SERVE_STATUS" -eq 0 ] || {
+		cat "$D/serve.log" >&2
+		return 1
+	}
 }
 
 # The socket and the pool must be reachable by the other uids: every

@@ -18,7 +18,13 @@ setup() {
 }
 
 teardown() {
+	local was=${SERVE_PID:-}
 	stop_serve
+	# a server that died or tripped a sanitizer fails the test
+	[ -z "$was" ] || [ "$SERVE_STATUS" -eq 0 ] || {
+		cat "$D/serve.log" >&2
+		return 1
+	}
 }
 
 # every refusal: its status, one line "vctl CMD: MESSAGE", nothing changed
