@@ -227,6 +227,9 @@ struct vctl_mld_path *vctl_mld_path_by_id(const struct vctl_mld *m, uint64_t id)
  * and gid, else the one bound to its uid alone; NULL if none. */
 const struct vctl_mld_host *vctl_mld_host_for(const struct vctl_mld *m, uint32_t uid,
 					      uint32_t gid);
+/* The same over any array of host records (the server keeps a copy). */
+const struct vctl_mld_host *vctl_mld_hosts_match(const struct vctl_mld_host *hosts,
+						 uint32_t n, uint32_t uid, uint32_t gid);
 /* A path's domain name ("default" for domain 0). */
 const char *vctl_mld_domain_name(const struct vctl_mld *m, uint64_t id);
 

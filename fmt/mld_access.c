@@ -378,12 +378,12 @@ struct vctl_mld_path *vctl_mld_path_by_id(const struct vctl_mld *m, uint64_t id)
 	return NULL;
 }
 
-const struct vctl_mld_host *vctl_mld_host_for(const struct vctl_mld *m, uint32_t uid,
-					      uint32_t gid)
+const struct vctl_mld_host *vctl_mld_hosts_match(const struct vctl_mld_host *hosts,
+						 uint32_t n, uint32_t uid, uint32_t gid)
 {
 	const struct vctl_mld_host *any = NULL;
-	for (uint32_t i = 0; i < m->nhosts; i++) {
-		const struct vctl_mld_host *h = &m->hosts[i];
+	for (uint32_t i = 0; i < n; i++) {
+		const struct vctl_mld_host *h = &hosts[i];
 		if (h->uid != uid)
 			continue;
 		if (!(h->flags & VCTL_HOST_F_GID))
@@ -392,6 +392,12 @@ const struct vctl_mld_host *vctl_mld_host_for(const struct vctl_mld *m, uint32_t
 			return h;
 	}
 	return any;
+}
+
+const struct vctl_mld_host *vctl_mld_host_for(const struct vctl_mld *m, uint32_t uid,
+					      uint32_t gid)
+{
+	return vctl_mld_hosts_match(m->hosts, m->nhosts, uid, gid);
 }
 
 const char *vctl_mld_domain_name(const struct vctl_mld *m, uint64_t id)

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,15 +29,9 @@ struct vctl_grant {
 	struct vctl_io_counters io;
 };
 
-struct host_rt {
-	uint64_t id;
-	uint32_t uid, gid, flags;
-	char name[VCTL_NAME_MAX + 1];
-};
-
 struct vctl_gate {
 	pthread_mutex_t m;
-	struct host_rt *hosts;
+	struct vctl_mld_host *hosts; /* a copy of the MLD's */
 	uint32_t nhosts;
 	struct vctl_grant **paths;
 	uint32_t npaths;
@@ -151,15 +144,12 @@ void vctl_gate_sync(struct vctl_pool *p)
 	if (!g)
 		return;
 	const struct vctl_mld *m = &p->mld;
-	struct host_rt *hosts = calloc(m->nhosts + 1, sizeof(*hosts));
+	struct vctl_mld_host *hosts = calloc(m->nhosts + 1, sizeof(*hosts));
 	struct dom_rt **doms = calloc(m->ndomains + 1, sizeof(*doms));
 	struct vctl_grant **paths = calloc(m->npaths + 1, sizeof(*paths));
 	bool fail = !hosts || !doms || !paths;
-	for (uint32_t i = 0; !fail && i < m->nhosts; i++) {
-		const struct vctl_mld_host *h = &m->hosts[i];
-		hosts[i] = (struct host_rt){.id = h->id, .uid = h->uid, .gid = h->gid, .flags = h->flags};
-		snprintf(hosts[i].name, sizeof(hosts[i].name), "%s", h->name);
-	}
+	if (!fail && m->nhosts)
+		memcpy(hosts, m->hosts, m->nhosts * sizeof(*hosts));
 	pthread_mutex_lock(&g->m);
 	for (uint32_t i = 0; !fail && i < m->ndomains; i++) {
 		const struct vctl_mld_domain *d = &m->domains[i];
@@ -230,21 +220,6 @@ void vctl_gate_sync(struct vctl_pool *p)
 	pthread_mutex_unlock(&g->m);
 }
 
-static const struct host_rt *host_for(const struct vctl_gate *g, uid_t uid, gid_t gid)
-{
-	const struct host_rt *any = NULL;
-	for (uint32_t i = 0; i < g->nhosts; i++) {
-		const struct host_rt *h = &g->hosts[i];
-		if (h->uid != uid)
-			continue;
-		if (!(h->flags & VCTL_HOST_F_GID))
-			any = h;
-		else if (h->gid == gid)
-			return h;
-	}
-	return any;
-}
-
 static struct vctl_grant *path_for(const struct vctl_gate *g, uint64_t host, uint64_t vol)
 {
 	for (uint32_t i = 0; i < g->npaths; i++)
@@ -258,7 +233,7 @@ bool vctl_gate_visible(struct vctl_gate *g, uid_t uid, gid_t gid, uint64_t vol_i
 	if (!g || vctl_gate_is_admin(uid))
 		return true;
 	pthread_mutex_lock(&g->m);
-	const struct host_rt *h = host_for(g, uid, gid);
+	const struct vctl_mld_host *h = vctl_mld_hosts_match(g->hosts, g->nhosts, uid, gid);
 	bool ok = h && path_for(g, h->id, vol_id);
 	pthread_mutex_unlock(&g->m);
 	return ok;
@@ -273,7 +248,7 @@ int vctl_gate_open(struct vctl_gate *g, uid_t uid, gid_t gid, uint64_t vol_id,
 		return 0;
 	pthread_mutex_lock(&g->m);
 	int r = 0;
-	const struct host_rt *h = host_for(g, uid, gid);
+	const struct vctl_mld_host *h = vctl_mld_hosts_match(g->hosts, g->nhosts, uid, gid);
 	struct vctl_grant *gr = h && vol_id ? path_for(g, h->id, vol_id) : NULL;
 	if (!h)
 		r = vctl_errf(err, -EACCES, "uid %u gid %u is not a host of this server",

@@ -158,34 +158,42 @@ try: h2.connect_uri(uri); print("reconnect ok")
 except nbd.Error as e: print("reconnect failed:", e.string)
 '
 
-@test "removing a path while its host is connected: the next request fails, reconnecting is refused" {
-	start_serve --socket-mode 0666
+# Starts CLIENT as host A on vol and waits until it is connected; sets CPID.
+# `go_client` lets it go on and waits for it to end.
+start_client() {
 	mkdir -m 777 "$D/sync"
 	as $UA "$PY" -c "$CLIENT" "$(uri vol)" "$D/sync" >"$D/client.out" 2>&1 &
-	local cpid=$!
-	for _ in $(seq 200); do [ -e "$D/sync/ready" ] && break; sleep 0.05; done
-	[ -e "$D/sync/ready" ] || { kill $cpid; cat "$D/client.out"; fail "the client did not connect"; }
-	run -0 vctl -p "$P" path remove "$PA"
+	CPID=$!
+	for _ in $(seq 200); do [ -e "$D/sync/ready" ] && return 0; sleep 0.05; done
+	kill $CPID
+	cat "$D/client.out"
+	fail "the client did not connect"
+}
+
+go_client() {
 	touch "$D/sync/go"
-	wait $cpid
+	wait $CPID
+}
+
+@test "removing a path while its host is connected: the next request fails, reconnecting is refused" {
+	start_serve --socket-mode 0666
+	start_client
+	run -0 vctl -p "$P" path remove "$PA"
+	go_client
 	run cat "$D/client.out"
 	assert_line --index 0 "read failed: nbd_pread: read: command failed: Operation not permitted"
 	assert_line --index 1 "write failed: nbd_pwrite: write: command failed: Operation not permitted"
 	assert_line --index 2 "reconnect failed: nbd_connect_uri: handshake: server policy prevents NBD_OPT_GO"
-	# the refused requests are counted as errors of no path: it is gone
+	# and the path is gone from the counters
 	run -0 vctl -p "$P" --json stats
 	[ "$(jq '[.paths[].id] | index('"$PA"')' <<<"$output")" = null ]
 }
 
 @test "a domain turned ro while its host is connected: writes fail at once" {
 	start_serve --socket-mode 0666
-	mkdir -m 777 "$D/sync"
-	as $UA "$PY" -c "$CLIENT" "$(uri vol)" "$D/sync" >"$D/client.out" 2>&1 &
-	local cpid=$!
-	for _ in $(seq 200); do [ -e "$D/sync/ready" ] && break; sleep 0.05; done
+	start_client
 	run -0 vctl -p "$P" domain set fast --access ro -q
-	touch "$D/sync/go"
-	wait $cpid
+	go_client
 	run cat "$D/client.out"
 	assert_line --index 0 "read ok"
 	assert_line --index 1 "write failed: nbd_pwrite: write: command failed: Operation not permitted"
