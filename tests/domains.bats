@@ -248,3 +248,42 @@ refused() {
 	[ "$(jq -c '[.hosts[].name]' <<<"$output")" = '["a"]' ]
 	run -0 vctl -p "$P" check
 }
+
+# Points the host of every path record of the newest MLD copies at id
+# 999, with the crcs made right again: a cross-reference only check sees.
+break_paths() {
+	python3 - "$1" "$2" <<'PY'
+import struct, sys, zlib, glob
+pool, gen = sys.argv[1], int(sys.argv[2])
+off = 512 * 1024 + (gen % 2) * 768 * 1024
+for f in sorted(glob.glob(pool + "/disk*.img")):
+    with open(f, "r+b") as d:
+        d.seek(off); b = bytearray(d.read(768 * 1024))
+        if b[:8] != b"VCTL_MLD" or struct.unpack_from("<Q", b, 48)[0] != gen:
+            continue
+        total = struct.unpack_from("<I", b, 12)[0]
+        at = 128
+        while at < total:
+            typ, _, n = struct.unpack_from("<HHI", b, at)
+            if typ == 10:
+                struct.pack_into("<Q", b, at + 16, 999)
+            at += n
+        struct.pack_into("<I", b, 72, zlib.crc32(bytes(b[128:total])))
+        struct.pack_into("<I", b, 124, zlib.crc32(bytes(b[:124])))
+        d.seek(off); d.write(b[:total])
+PY
+}
+
+@test "check: a path to no host in the MLD is reported" {
+	require python3
+	vctl -p "$P" host add a --uid 1001 -q
+	vctl -p "$P" path add a vol -q
+	run -0 vctl -p "$P" --json check
+	[ "$(jq .ok <<<"$output")" = true ]
+	gen=$(vctl -p "$P" --json status | jq .mld.generation)
+	break_paths "$P" "$gen"
+	run -4 --separate-stderr vctl -p "$P" --json check
+	[ "$(jq .ok <<<"$output")" = false ]
+	[[ $(jq -r '.problems | join(" ")' <<<"$output") == *"path 4 names host id 999, which is no host"* ]] ||
+		fail "problems: $(jq -c .problems <<<"$output")"
+}
