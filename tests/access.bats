@@ -236,3 +236,16 @@ h.pread(512, 4096)
 	n=$(jq '.paths[0].reads' <<<"$output")
 	[ "$n" -gt 100 ] && [ "$n" -lt 600 ] || fail "$n reads in 3 s at 100 IOPS"
 }
+
+@test "a domain's MB/s limit holds too (loose)" {
+	require fio
+	vctl -p "$P" domain set backup --max-iops 0 --max-mbps 2 -q
+	start_serve --socket-mode 0666
+	# 2 s of 256 KiB reads: about 4 MB at 2 MB/s, never 4 times that
+	as $UB fio --name=q --ioengine=nbd --uri="$(uri vol)" --rw=read --bs=256k --iodepth=4 \
+		--runtime=2 --time_based >/dev/null 2>&1
+	run -0 vctl -p "$P" --json stats --path "$PB"
+	local n
+	n=$(jq '.paths[0].read_bytes' <<<"$output")
+	[ "$n" -gt 1000000 ] && [ "$n" -lt 16000000 ] || fail "$n bytes in 2 s at 2 MB/s"
+}
