@@ -121,6 +121,55 @@ static void print_latency(struct out *o, const struct vctl_io_stats *io)
 	out_arr_end(o);
 }
 
+/* 0 is unlimited: JSON 0, text "-". */
+static void limit(struct out *o, const char *key, uint64_t v)
+{
+	if (v || o->json)
+		out_u64(o, key, "%10llu ", v);
+	else
+		out_text(o, "%10s ", "-");
+}
+
+/* The domains of the wanted paths, with their limits and their paths'
+ * counters summed: what one token bucket let through. */
+static void print_domains(struct out *o, const struct vctl_mld *m, const struct filter *f,
+			  const struct vctl_path_stat *s, uint32_t n)
+{
+	out_text(o, "\n%-10s %10s %10s %10s %10s %12s %12s %6s\n", "DOMAIN", "MAX_IOPS", "MAX_MBPS",
+		 "READS", "WRITES", "READ_BYTES", "WRITE_BYTES", "ERRORS");
+	out_arr(o, "domains");
+	/* domain 0 (default) first, then the records in MLD order */
+	for (uint32_t d = 0; d <= m->ndomains; d++) {
+		uint64_t id = d ? m->domains[d - 1].id : 0;
+		struct vctl_io_stats sum = {0};
+		uint32_t paths = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (!wanted(f, &s[i]) || s[i].domain != id)
+				continue;
+			paths++;
+			sum.reads += s[i].io.reads;
+			sum.writes += s[i].io.writes;
+			sum.read_bytes += s[i].io.read_bytes;
+			sum.write_bytes += s[i].io.write_bytes;
+			sum.errors += s[i].io.errors;
+		}
+		if (!paths)
+			continue;
+		out_obj(o, NULL);
+		out_str(o, "name", "%-10s ", vctl_mld_domain_name(m, id));
+		limit(o, "max_iops", d ? m->domains[d - 1].max_iops : 0);
+		limit(o, "max_mbps", d ? m->domains[d - 1].max_mbps : 0);
+		out_u64(o, "paths", NULL, paths);
+		out_u64(o, "reads", "%10llu ", sum.reads);
+		out_u64(o, "writes", "%10llu ", sum.writes);
+		out_u64(o, "read_bytes", "%12llu ", sum.read_bytes);
+		out_u64(o, "write_bytes", "%12llu ", sum.write_bytes);
+		out_u64(o, "errors", "%6llu\n", sum.errors);
+		out_obj_end(o);
+	}
+	out_arr_end(o);
+}
+
 /* One print of every wanted path; with prev (a watch), rates since then. */
 static void print_sample(struct cmd_ctx *c, const struct filter *f,
 			 const struct vctl_path_stat *s, uint32_t n,
@@ -169,6 +218,7 @@ static void print_sample(struct cmd_ctx *c, const struct filter *f,
 		out_obj_end(o);
 	}
 	out_arr_end(o);
+	print_domains(o, m, f, s, n);
 	out_end(o);
 }
 

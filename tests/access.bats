@@ -218,6 +218,11 @@ h.pread(512, 4096)
 		'["A","vol","fast",3,5097,2,8704,0]' ]
 	[ "$(jq -c '.paths[] | select(.id == '"$PB"') | [.host, .domain, .writes, .reads, .read_bytes]' <<<"$output")" = \
 		'["B","backup",0,1,4096]' ]
+	# and their domains, summed
+	[ "$(jq -c '.domains[] | select(.name == "fast") | [.paths, .writes, .write_bytes, .reads]' <<<"$output")" = \
+		'[1,3,5097,2]' ]
+	[ "$(jq -c '.domains[] | select(.name == "backup") | [.max_iops, .reads, .read_bytes]' <<<"$output")" = \
+		'[1000,1,4096]' ]
 	# every timed request is in the histogram once
 	[ "$(jq '.paths[] | select(.id == '"$PA"') | [.latency[].count] | add' <<<"$output")" = 5 ]
 	run -0 vctl -p "$P" --json stats --volume vol --domain fast
