@@ -258,19 +258,33 @@ int cmd_stats(struct cmd_ctx *c)
 		struct vctl_path_stat *s;
 		uint32_t n;
 		struct filter f;
+		/* Printed into memory under the pool lock, written out after: a
+		 * reader that stops reading (a paused pager) must not hold the
+		 * lock that the clients' writes need. */
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len), *real = c->outf;
+		if (!mem)
+			return cmd_failf(c, -ENOMEM, "out of memory");
 		vctl_rwlock_rd(&c->pool->lock);
 		int r = resolve(c, &o, &f, &err);
 		if (r == 0)
 			r = vctl_gate_stats(c->pool, &s, &n, &err);
 		if (r == 0) {
 			double t = now_s();
+			c->outf = mem;
 			print_sample(c, &f, s, n, prev, nprev, prev || round > 1 ? t - tprev : 0);
+			c->outf = real;
 			free(prev);
 			prev = s;
 			nprev = n;
 			tprev = t;
 		}
 		vctl_rwlock_unlock(&c->pool->lock);
+		fclose(mem);
+		if (r == 0)
+			fwrite(text, 1, len, c->outf);
+		free(text);
 		if (r < 0) {
 			status = cmd_fail(c, r, &err);
 			break;
