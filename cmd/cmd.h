@@ -53,6 +53,7 @@ struct cmd_ctx {
 	bool json, quiet, verbose;
 	FILE *in, *outf, *errf;
 	int cwd; /* file names are relative to it: the client's, when served */
+	pid_t client; /* served: the pid of the vctl that sent the command */
 	struct out out;
 	struct vctl_pool *pool;
 	unsigned open_flags; /* extra VCTL_OPEN_* a command asks for */
@@ -106,6 +107,7 @@ void cmd_print_options(const struct cmd *cmd, FILE *f);
 struct cmd_io {
 	FILE *in, *out, *err;
 	int cwd; /* AT_FDCWD, or the directory of the client of `vctl serve` */
+	pid_t client; /* served: the pid of the vctl that sent it; else 0 */
 };
 int cmd_run(int nwords, const char **words, unsigned global, const char *pool_dir,
 	    struct vctl_pool *pool, const struct cmd_io *io);
@@ -145,5 +147,18 @@ DECLARE_CMD(read);
 DECLARE_CMD(dump_volume);
 DECLARE_CMD(dump_map);
 DECLARE_CMD(serve);
+DECLARE_CMD(host_add);
+DECLARE_CMD(host_list);
+DECLARE_CMD(host_remove);
+DECLARE_CMD(domain_create);
+DECLARE_CMD(domain_set);
+DECLARE_CMD(domain_list);
+DECLARE_CMD(domain_remove);
+DECLARE_CMD(path_add);
+DECLARE_CMD(path_list);
+DECLARE_CMD(path_remove);
+DECLARE_CMD(stats);
+/* cmd/domain.c: --access rw|ro */
+int cmd_opt_access(const char *arg, bool *ro, struct vctl_err *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "print_access.h"
 #include "fmt/block.h"
 #include "lib/io.h"
 #include "lib/units.h"
@@ -275,6 +276,7 @@ static void print_mld(struct out *o, const struct vctl_mld *m)
 		out_obj_end(o);
 	}
 	out_arr_end(o);
+	print_access_records(o, m);
 }
 
 int cmd_dump_mld(struct cmd_ctx *c)

@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "lib/jobs.h"
 #include "lib/ctl.h"
+#include "lib/gate.h"
 #include "lib/nbd_server.h"
 #include "lib/serve.h"
 #include "lib/volume.h"
@@ -114,7 +115,7 @@ static int run_forwarded(void *opaque, const struct vctl_ctl_request *req)
 		unsigned g = (req->flags & VCTL_CTL_JSON ? CMD_GLOBAL_JSON : 0) |
 			     (req->flags & VCTL_CTL_QUIET ? CMD_GLOBAL_QUIET : 0) |
 			     (req->flags & VCTL_CTL_VERBOSE ? CMD_GLOBAL_VERBOSE : 0);
-		const struct cmd_io io = {in, out, err, req->fd[3]};
+		const struct cmd_io io = {in, out, err, req->fd[3], req->pid};
 		status = cmd_run(req->argc, (const char **)req->argv, g, srv.dir, srv.pool, &io);
 		/* as at the end of a local run: a write error is an error */
 		if ((fflush(out) != 0 || ferror(out)) && status == EXIT_OK) {
@@ -271,7 +272,10 @@ int cmd_serve(struct cmd_ctx *c)
 	struct vctl_nbd_server *nbd = NULL;
 	struct vctl_ctl_server *ctl = NULL;
 	struct vctl_job_runner *jobs = NULL;
-	int r = vctl_nbd_server_create(&vctl_serve_ops, c->pool, &no, &nbd, &err);
+	/* hosts, domains and paths at work before the first client */
+	int r = vctl_gate_create(c->pool, &err);
+	if (r == 0)
+		r = vctl_nbd_server_create(&vctl_serve_ops, c->pool, &no, &nbd, &err);
 	if (r == 0 && (r = vctl_nbd_server_start(nbd, &err)) < 0) {
 		vctl_nbd_server_shutdown(nbd);
 		nbd = NULL;
@@ -288,6 +292,7 @@ int cmd_serve(struct cmd_ctx *c)
 		nbd = NULL;
 	}
 	if (r < 0) {
+		vctl_gate_free(c->pool);
 		int st = cmd_fail(c, r, &err);
 		if (o.fork) {
 			char b = (char)st;
@@ -322,9 +327,11 @@ int cmd_serve(struct cmd_ctx *c)
 	log_msg(NULL, VCTL_NBD_LOG_INFO, sig == SIGINT ? "interrupted: stopping" : "stopping");
 	/* Commands first (they may write), then clients drain; their writes
 	 * are made durable, then the pool closes cleanly. */
+	vctl_gate_stop(c->pool->gate); /* throttled requests and stats --watch end */
 	vctl_job_runner_stop(jobs);
 	vctl_ctl_server_shutdown(ctl);
 	vctl_nbd_server_shutdown(nbd);
+	vctl_gate_free(c->pool);
 	r = vctl_pool_sync(c->pool, &err);
 	if (r < 0)
 		log_msg(NULL, VCTL_NBD_LOG_ERROR, err.msg);

@@ -18,6 +18,8 @@
 	"serve [--socket PATH] [--socket-mode MODE] [--fork] [--read-only]\n"                 \
 	"serve --stop"
 
+#define DOMAIN_SYN "[--max-iops N] [--max-mbps N] [--access rw|ro]"
+
 const struct cmd vctl_commands[] = {
 	{"init", cmd_init, CMD_LOCAL, INIT_SYN, "Create a pool from new image files or existing disks.",
 	 init_options},
@@ -73,6 +75,30 @@ const struct cmd vctl_commands[] = {
 	{"dump tree", cmd_dump_tree, CMD_POOL_RO, "dump tree NAME",
 	 "Print the sharing chain of a volume and every member's share bits per run of RSEGs.",
 	 dump_tree_options},
+	{"host add", cmd_host_add, CMD_POOL_RW, "host add NAME --uid UID [--gid GID]",
+	 "Add a host: the clients of one uid (and gid) of vctl serve.", host_add_options},
+	{"host list", cmd_host_list, CMD_POOL_RO, "host list", "List the hosts.", host_list_options},
+	{"host remove", cmd_host_remove, CMD_POOL_RW, "host remove NAME",
+	 "Remove a host that has no path.", host_remove_options},
+	{"domain create", cmd_domain_create, CMD_POOL_RW, "domain create NAME " DOMAIN_SYN,
+	 "Create a storage domain: limits and access shared by its paths.",
+	 domain_create_options},
+	{"domain set", cmd_domain_set, CMD_POOL_RW, "domain set NAME " DOMAIN_SYN,
+	 "Change a domain's limits or access, at once for every path in it.", domain_set_options},
+	{"domain list", cmd_domain_list, CMD_POOL_RO, "domain list", "List the storage domains.",
+	 domain_list_options},
+	{"domain remove", cmd_domain_remove, CMD_POOL_RW, "domain remove NAME",
+	 "Remove a domain that no path uses.", domain_remove_options},
+	{"path add", cmd_path_add, CMD_POOL_RW,
+	 "path add HOST VOLUME [--domain NAME] [--access rw|ro]",
+	 "Grant a volume to a host: a virtual path; prints its id.", path_add_options},
+	{"path list", cmd_path_list, CMD_POOL_RO, "path list", "List the virtual paths.",
+	 path_list_options},
+	{"path remove", cmd_path_remove, CMD_POOL_RW, "path remove ID",
+	 "Remove a path: its host loses the volume at its next request.", path_remove_options},
+	{"stats", cmd_stats, CMD_POOL_RO | CMD_STREAM,
+	 "stats [--path ID | --volume NAME | --domain NAME] [--watch] [--count N]",
+	 "Show the I/O counters and latencies of the paths of a running server.", stats_options},
 	{"serve", cmd_serve, CMD_LOCAL | CMD_POOL_RW, SERVE_SYN,
 	 "Serve the pool's volumes over NBD on a UNIX socket, and run every other command online.",
 	 serve_options},
@@ -251,6 +277,7 @@ int cmd_run(int nwords, const char **words, unsigned global, const char *pool_di
 	char typed[256];
 	FILE *err = io->err;
 	struct cmd_ctx c = {.in = io->in, .outf = io->out, .errf = err, .cwd = io->cwd,
+			    .client = io->client,
 			    .pool_dir = pool_dir,
 			    .json = global & CMD_GLOBAL_JSON, .quiet = global & CMD_GLOBAL_QUIET,
 			    .verbose = global & CMD_GLOBAL_VERBOSE, .pool = pool, .served = pool != NULL};
@@ -324,7 +351,7 @@ int main(int argc, const char **argv)
 	poptFreeContext(con);
 
 	int status;
-	const struct cmd_io local = {stdin, stdout, stderr, AT_FDCWD};
+	const struct cmd_io local = {stdin, stdout, stderr, AT_FDCWD, 0};
 	const char *env = getenv("VCTL_POOL");
 	const char *dir = pool ? pool : env && *env ? env : ".";
 	char typed[256];

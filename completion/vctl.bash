@@ -30,7 +30,8 @@ _vctl_run()
 _vctl_optarg()
 {
 	local cmd=$1 opt=$2 line
-	local re='^ +(-([a-zA-Z]), )?(--[a-z][a-z0-9-]*)( ([A-Z0-9][^ ]*))?( |$)'
+	# (an argument is a NAME, or a choice "0|1", "rw|ro")
+	local re='^ +(-([a-zA-Z]), )?(--[a-z][a-z0-9-]*)( ([A-Z0-9][^ ]*|[a-z]+([|][a-z]+)+))?( |$)'
 	local -a help
 	# shellcheck disable=SC2086 # the command is one or two words
 	mapfile -t help < <(_vctl_run $cmd --help)
@@ -82,6 +83,24 @@ _vctl_files()
 	return 0
 }
 
+# Names (or, for paths, ids) of the pool's volumes, hosts, domains or
+# paths: KIND is list, host, domain or path.
+_vctl_names()
+{
+	local key=name
+	[[ $1 == path ]] && key=id
+	local -a cmd=("$1" list)
+	[[ $1 == list ]] && cmd=(list)
+	_vctl_run -p "$pool" --json "${cmd[@]}" |
+		grep -oE "\"$key\": (\"[^\"]*\"|[0-9]+)" | sed -E 's/^[^:]*: "?//; s/"$//'
+}
+
+# Completes from _vctl_names KIND.
+_vctl_complete_names()
+{
+	mapfile -t COMPREPLY < <(compgen -W "$(_vctl_names "$1")" -- "$cur")
+}
+
 _vctl()
 {
 	local cur prev
@@ -108,7 +127,7 @@ _vctl()
 	fi
 
 	# Walk the words before the cursor: global options, then the command.
-	local pool=${VCTL_POOL:-.} w1='' w2='' group=0 i=1 w
+	local pool=${VCTL_POOL:-.} w1='' w2='' group=0 i=1 w wi=0
 	local -a names
 	mapfile -t names < <(_vctl_run __complete commands)
 	while ((i < cword)); do
@@ -126,6 +145,7 @@ _vctl()
 			-*) ;;
 			*)
 				w1=$w
+				wi=$i
 				local n
 				for n in "${names[@]}"; do
 					[[ $n == "$w1 "* ]] && group=1
@@ -134,6 +154,7 @@ _vctl()
 			esac
 		elif ((group)) && [[ -z $w2 && $w != -* ]]; then
 			w2=$w
+			wi=$i
 		fi
 		((i++))
 	done
@@ -171,6 +192,32 @@ _vctl()
 	fi
 
 	local cmd=$w1${w2:+ $w2}
+
+	# Hosts, domains, paths and volumes by name, where these commands take
+	# them (the n-th positional argument: words that are no option or
+	# option argument).
+	case "$cmd $prev" in
+	"stats --volume") _vctl_complete_names list; return 0 ;;
+	"stats --domain" | "path add --domain") _vctl_complete_names domain; return 0 ;;
+	"stats --path") _vctl_complete_names path; return 0 ;;
+	esac
+	if [[ $cur != -* ]]; then
+		local npos=0 j=$((wi + 1))
+		while ((j < cword)); do
+			case ${words[j - 1]} in
+			--domain | --access | --uid | --gid | --max-iops | --max-mbps | --path | --volume | --count) ;;
+			*) [[ ${words[j]} == -* ]] || npos=$((npos + 1)) ;;
+			esac
+			j=$((j + 1))
+		done
+		case "$cmd:$npos" in
+		"host remove:0") _vctl_complete_names host; return 0 ;;
+		"domain set:0" | "domain remove:0") _vctl_complete_names domain; return 0 ;;
+		"path remove:0") _vctl_complete_names path; return 0 ;;
+		"path add:0") _vctl_complete_names host; return 0 ;;
+		"path add:1") _vctl_complete_names list; return 0 ;;
+		esac
+	fi
 
 	# The argument of the command's option.
 	if [[ $prev == -* ]]; then

@@ -9,11 +9,12 @@
 #include "bytes.h"
 #include "crc.h"
 #include "mblock.h"
+#include "mld_rec.h"
 #include "rsd.h"
 
 #define HDR_CRC_OFF (VCTL_MLD_HEADER_SIZE - 4)
-#define REC_HDR 8u
-#define REC_VERSION 1u
+#define REC_HDR VCTL_MLD_REC_HDR
+#define REC_VERSION VCTL_MLD_REC_VERSION
 
 /* Body sizes of the fixed-size records (without the 8-byte record header). */
 #define POOL_BODY (16 + 8 + 4 + 4 + 8 + 6 * 4 + 2 * 8)
@@ -24,10 +25,7 @@
 #define RSDTAB_BASE 8 /* + 8 per directory block */
 #define JOB_BODY (5 * 8 + 6 * 4)
 
-static size_t pad8(size_t n)
-{
-	return (n + 7) & ~(size_t)7;
-}
+#define pad8 vctl_pad8
 
 static void put_geom(struct vctl_wcur *w, const struct vctl_geom *g)
 {
@@ -53,25 +51,8 @@ static void get_geom(struct vctl_rcur *r, struct vctl_geom *g)
 	g->quorum_size = vctl_r64(r);
 }
 
-/* Starts a record; returns the offset of its header so rec_end can fill the
- * length in. */
-static size_t rec_begin(struct vctl_wcur *w, uint16_t type)
-{
-	size_t at = w->off;
-	vctl_w16(w, type);
-	vctl_w16(w, REC_VERSION);
-	vctl_w32(w, 0);
-	return at;
-}
-
-static void rec_end(struct vctl_wcur *w, size_t at)
-{
-	size_t end = pad8(w->off);
-	if (end > w->off)
-		vctl_w_take(w, end - w->off); /* zero padding: buffer is pre-zeroed */
-	if (!w->overflow)
-		vctl_put32(w->buf + at + 4, (uint32_t)(w->off - at));
-}
+#define rec_begin vctl_mld_rec_begin
+#define rec_end vctl_mld_rec_end
 
 int vctl_mld_encode(const struct vctl_mld *m, uint8_t *buf, size_t cap, size_t *len,
 		    struct vctl_err *err)
@@ -179,6 +160,7 @@ int vctl_mld_encode(const struct vctl_mld *m, uint8_t *buf, size_t cap, size_t *
 		rec_end(&w, at);
 		nrec++;
 	}
+	vctl_mld_encode_access(m, &w, &nrec);
 	if (w.overflow || w.off > UINT32_MAX)
 		return vctl_errf(err, -ENOSPC,
 				 "the MLD does not fit its %zu-byte slot", cap);
@@ -390,6 +372,10 @@ static int decode_record(struct vctl_mld *m, uint16_t type, struct vctl_rcur *r,
 		if (!m->dirs)
 			return vctl_errf(err, -ENOMEM, "MLD: out of memory");
 		break;
+	case VCTL_REC_HOST:
+	case VCTL_REC_DOMAIN:
+	case VCTL_REC_PATH:
+		return vctl_mld_decode_access(m, type, r, err);
 	default:
 		return vctl_errf(err, -VCTL_E_VERSION,
 				 "MLD: unknown record type %u (written by a newer vctl?)",
@@ -417,6 +403,12 @@ static size_t body_size(uint16_t type)
 		return META_BODY;
 	case VCTL_REC_JOB:
 		return JOB_BODY;
+	case VCTL_REC_HOST:
+		return VCTL_HOST_BODY;
+	case VCTL_REC_DOMAIN:
+		return VCTL_DOMAIN_BODY;
+	case VCTL_REC_PATH:
+		return VCTL_PATH_BODY;
 	}
 	return 0; /* variable length: checked by the record's decoder */
 }
@@ -881,6 +873,8 @@ int vctl_mld_validate(const struct vctl_mld *m, struct vctl_err *err)
 		r = validate_meta(m, err);
 	if (r == 0)
 		r = validate_jobs(m, err);
+	if (r == 0)
+		r = vctl_mld_validate_access(m, err);
 	return r;
 }
 
@@ -896,6 +890,7 @@ void vctl_mld_free(struct vctl_mld *m)
 	free(m->jobs);
 	m->jobs = NULL;
 	m->njobs = 0;
+	vctl_mld_free_access(m);
 	m->encl = NULL;
 	m->disks = NULL;
 	m->vols = NULL;
@@ -930,6 +925,15 @@ int vctl_mld_dup(const struct vctl_mld *src, struct vctl_mld *dst)
 	for (uint32_t i = 0; dst->vols && i < src->nvol; i++)
 		dst->vols[i].l2 = dup_array(src->vols[i].l2, src->vols[i].nl2,
 					    sizeof(*src->vols[i].l2), &fail);
+	if (fail) {
+		/* still src's: not ours to free */
+		dst->hosts = NULL;
+		dst->domains = NULL;
+		dst->paths = NULL;
+		dst->nhosts = dst->ndomains = dst->npaths = 0;
+	} else if (vctl_mld_dup_access(src, dst) < 0) {
+		fail = true;
+	}
 	if (fail) {
 		if (!dst->vols)
 			dst->nvol = 0;

@@ -26,6 +26,9 @@ enum vctl_rec_type {
 	VCTL_REC_META = 5,
 	VCTL_REC_RSDTAB = 6,
 	VCTL_REC_JOB = 7,
+	VCTL_REC_HOST = 8,
+	VCTL_REC_DOMAIN = 9,
+	VCTL_REC_PATH = 10,
 };
 
 /* Persistent disk states. "missing" is not stored: it is what the open
@@ -133,6 +136,45 @@ struct vctl_mld_meta {
 	uint32_t stale; /* copies that missed writes: bit k = copy k */
 };
 
+/* Hosts, storage domains and virtual paths (fmt/mld_access.c). */
+#define VCTL_HOST_F_GID 0x1u /* gid is part of the binding; else any gid of the uid */
+#define VCTL_HOST_FLAGS_KNOWN VCTL_HOST_F_GID
+#define VCTL_ACCESS_RO 0x1u  /* domain and path flags: reads only */
+#define VCTL_DOMAIN_FLAGS_KNOWN VCTL_ACCESS_RO
+#define VCTL_PATH_FLAGS_KNOWN VCTL_ACCESS_RO
+/* Limits beyond any device, so that a typo (an extra digit or three) is
+ * refused rather than silently meaning "unlimited". */
+#define VCTL_MAX_IOPS 10000000ull
+#define VCTL_MAX_MBPS 1000000ull
+#define VCTL_MAX_ACCESS_RECORDS 65536u /* of each kind */
+/* The implicit domain of paths added without one: no limits, read-write.
+ * It has no record; a path's domain 0 means it. */
+#define VCTL_DEFAULT_DOMAIN "default"
+
+struct vctl_mld_host {
+	uint64_t id;
+	uint32_t uid, gid;
+	uint32_t flags; /* VCTL_HOST_F_* */
+	char name[VCTL_NAME_MAX + 1];
+};
+
+struct vctl_mld_domain {
+	uint64_t id;
+	uint64_t max_iops; /* 0 = unlimited */
+	uint64_t max_mbps; /* MB/s (10^6 bytes); 0 = unlimited */
+	uint32_t flags;    /* VCTL_ACCESS_RO */
+	char name[VCTL_NAME_MAX + 1];
+};
+
+struct vctl_mld_path {
+	uint64_t id;
+	uint64_t host;   /* host id */
+	uint64_t volume; /* volume id: a rename keeps the path */
+	uint64_t domain; /* domain id, 0 = the default domain */
+	uint64_t created;
+	uint32_t flags;  /* VCTL_ACCESS_RO */
+};
+
 struct vctl_mld {
 	/* header */
 	uint16_t version;
@@ -156,6 +198,10 @@ struct vctl_mld {
 	uint32_t rsd_blocks;
 	uint32_t ndirs;
 	uint64_t *dirs;
+	uint32_t nhosts, ndomains, npaths;
+	struct vctl_mld_host *hosts;
+	struct vctl_mld_domain *domains;
+	struct vctl_mld_path *paths;
 	/* filled by decode */
 	uint64_t payload_len;
 	uint32_t nrecords;
@@ -203,5 +249,20 @@ uint64_t vctl_max_volume_size(const struct vctl_geom *g);
 uint32_t vctl_meta_blocks_per_extent(const struct vctl_geom *g);
 
 const char *vctl_disk_state_name(uint32_t state);
+
+struct vctl_mld_host *vctl_mld_host_by_name(const struct vctl_mld *m, const char *name);
+struct vctl_mld_host *vctl_mld_host_by_id(const struct vctl_mld *m, uint64_t id);
+struct vctl_mld_domain *vctl_mld_domain_by_name(const struct vctl_mld *m, const char *name);
+struct vctl_mld_domain *vctl_mld_domain_by_id(const struct vctl_mld *m, uint64_t id);
+struct vctl_mld_path *vctl_mld_path_by_id(const struct vctl_mld *m, uint64_t id);
+/* The host a client with these credentials is: the one bound to its uid
+ * and gid, else the one bound to its uid alone; NULL if none. */
+const struct vctl_mld_host *vctl_mld_host_for(const struct vctl_mld *m, uint32_t uid,
+					      uint32_t gid);
+/* The same over any array of host records (the server keeps a copy). */
+const struct vctl_mld_host *vctl_mld_hosts_match(const struct vctl_mld_host *hosts,
+						 uint32_t n, uint32_t uid, uint32_t gid);
+/* A path's domain name ("default" for domain 0). */
+const char *vctl_mld_domain_name(const struct vctl_mld *m, uint64_t id);
 
 #endif

@@ -60,6 +60,8 @@ struct vctl_pool {
 	bool broken;        /* a commit failed half-way: reopen before writing */
 	uint8_t *slotbuf;   /* one MLD slot of scratch space */
 	struct vctl_state *st; /* maps, RSDs, space (lib/state.h) */
+	struct vctl_gate *gate; /* served: hosts, domains and paths at work
+				   (lib/gate.h); NULL offline */
 	/* Readers: data-path I/O and commands that only look; the writer:
 	 * anything that changes the pool. Public lib calls take it. */
 	struct vctl_rwlock lock;

@@ -1,13 +1,19 @@
 /* Volumes as NBD exports. Each call goes through the locked lib API: reads
  * and most writes share the pool lock; allocation, trims and commits take
  * it alone. A volume deleted or shrunk under a client makes that client's
- * requests fail; nobody else notices. */
+ * requests fail; nobody else notices.
+ *
+ * With a gate (lib/gate.h) a client other than an administrator sees and
+ * opens only what its host's paths grant, and each request passes its
+ * path first: refused once the path is gone or, for writes, read-only;
+ * throttled by the path's domain; counted. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fmt/rsd.h"
+#include "gate.h"
 #include "nbd_proto.h"
 #include "serve.h"
 #include "units.h"
@@ -16,6 +22,7 @@
 struct export {
 	struct vctl_pool *p;
 	uint64_t id;
+	struct vctl_grant *grant; /* NULL: an administrator */
 	char description[128];
 };
 
@@ -30,15 +37,16 @@ static void describe(const struct vctl_volume_info *vi, char *buf, size_t size)
 static int list(void *opaque, const struct vctl_nbd_peer *peer, vctl_nbd_emit_export_fn emit,
 		void *ctx, struct vctl_err *err)
 {
-	(void)peer;
 	(void)err;
 	struct vctl_pool *p = opaque;
 	/* names copied under the lock; emit may block on the client */
 	vctl_rwlock_rd(&p->lock);
-	uint32_t n = p->mld.nvol;
+	uint32_t n = p->mld.nvol, k = 0;
 	char (*names)[VCTL_NAME_MAX + 1] = calloc(n ? n : 1, sizeof(*names));
 	for (uint32_t i = 0; names && i < n; i++)
-		snprintf(names[i], sizeof(names[i]), "%s", p->mld.vols[i].name);
+		if (vctl_gate_visible(p->gate, peer->uid, peer->gid, p->mld.vols[i].id))
+			snprintf(names[k++], sizeof(names[0]), "%s", p->mld.vols[i].name);
+	n = k;
 	vctl_rwlock_unlock(&p->lock);
 	if (!names)
 		return -ENOMEM;
@@ -61,22 +69,37 @@ static int open_export(void *opaque, const struct vctl_nbd_peer *peer, const cha
 		       bool want_write, void **handle, struct vctl_nbd_export_info *info,
 		       struct vctl_err *err)
 {
-	(void)peer;
 	(void)want_write;
 	struct vctl_pool *p = opaque;
 	struct vctl_volume_info vi;
-	if (vctl_volume_info(p, name, &vi, NULL) < 0)
+	struct vctl_grant *grant = NULL;
+	bool ro = false;
+	bool found = vctl_volume_info(p, name, &vi, NULL) == 0;
+	/* The path first: a host learns nothing of volumes it has no path
+	 * to, not even whether they exist. */
+	int r = vctl_gate_open(p->gate, peer->uid, peer->gid, found ? vi.id : 0, name, &grant, &ro,
+			       err);
+	if (r < 0)
+		return r;
+	if (!found) {
+		vctl_grant_close(grant);
 		return vctl_errf(err, -ENOENT, "no volume named '%s'", name);
-	if (vi.damaged)
-		return vctl_errf(err, -ENOENT, "volume '%s' is unavailable: its map is damaged", name);
-	struct export *e = calloc(1, sizeof(*e));
-	if (!e)
+	}
+	struct export *e = vi.damaged ? NULL : calloc(1, sizeof(*e));
+	if (!e) {
+		vctl_grant_close(grant);
+		if (vi.damaged)
+			return vctl_errf(err, -ENOENT, "volume '%s' is unavailable: its map is damaged",
+					 name);
 		return vctl_errf(err, -ENOMEM, "out of memory");
+	}
 	e->p = p;
 	e->id = vi.id;
+	e->grant = grant;
 	describe(&vi, e->description, sizeof(e->description));
 	memset(info, 0, sizeof(*info));
 	info->size = vi.size;
+	info->read_only = ro;
 	info->can_flush = info->can_trim = info->can_zero = info->can_fast_zero = true;
 	info->can_cache = true;
 	/* one pool behind every connection: a flush anywhere covers them all */
@@ -88,53 +111,85 @@ static int open_export(void *opaque, const struct vctl_nbd_peer *peer, const cha
 
 static void close_export(void *handle)
 {
-	free(handle);
+	struct export *e = handle;
+	vctl_grant_close(e->grant);
+	free(e);
 }
+
+/* Each request passes its path (grant_begin), then is counted; r passes
+ * through. */
+#define GATED(e, kind, writes, bytes, call)                                              \
+	({                                                                               \
+		uint64_t t0_;                                                            \
+		int r_ = vctl_grant_begin((e)->grant, (kind), (writes), (bytes), &t0_, err); \
+		if (r_ == 0) {                                                           \
+			r_ = (call);                                                     \
+			vctl_grant_end((e)->grant, (kind), (bytes), r_, t0_);            \
+		}                                                                        \
+		r_;                                                                      \
+	})
 
 static int pread_export(void *h, void *buf, uint32_t len, uint64_t off, struct vctl_err *err)
 {
 	struct export *e = h;
-	return vctl_volume_read(e->p, e->id, buf, len, off, err);
+	return GATED(e, VCTL_IO_READ, false, len, vctl_volume_read(e->p, e->id, buf, len, off, err));
 }
 
 static int flush_export(void *h, struct vctl_err *err)
 {
 	struct export *e = h;
-	return vctl_pool_sync(e->p, err);
+	return GATED(e, VCTL_IO_OTHER, false, 0, vctl_pool_sync(e->p, err));
+}
+
+static int write_fua(struct export *e, const void *buf, uint32_t len, uint64_t off, bool fua,
+		     struct vctl_err *err)
+{
+	int r = vctl_volume_write(e->p, e->id, buf, len, off, err);
+	return r == 0 && fua ? vctl_pool_sync(e->p, err) : r;
 }
 
 static int pwrite_export(void *h, const void *buf, uint32_t len, uint64_t off, bool fua,
 			 struct vctl_err *err)
 {
 	struct export *e = h;
-	int r = vctl_volume_write(e->p, e->id, buf, len, off, err);
-	return r == 0 && fua ? flush_export(h, err) : r;
+	return GATED(e, VCTL_IO_WRITE, true, len, write_fua(e, buf, len, off, fua, err));
+}
+
+static int trim_fua(struct export *e, uint64_t len, uint64_t off, bool fua, struct vctl_err *err)
+{
+	int r = vctl_volume_trim(e->p, e->id, len, off, err);
+	return r == 0 && fua ? vctl_pool_sync(e->p, err) : r;
 }
 
 static int trim_export(void *h, uint64_t len, uint64_t off, bool fua, struct vctl_err *err)
 {
 	struct export *e = h;
-	int r = vctl_volume_trim(e->p, e->id, len, off, err);
-	return r == 0 && fua ? flush_export(h, err) : r;
+	return GATED(e, VCTL_IO_OTHER, true, 0, trim_fua(e, len, off, fua, err));
+}
+
+static int zero_fua(struct export *e, uint64_t len, uint64_t off, bool may_trim, bool fast,
+		    bool fua, struct vctl_err *err)
+{
+	int r = vctl_volume_zero(e->p, e->id, len, off, may_trim, fast, err);
+	return r == 0 && fua ? vctl_pool_sync(e->p, err) : r;
 }
 
 static int zero_export(void *h, uint64_t len, uint64_t off, bool may_trim, bool fast, bool fua,
 		       struct vctl_err *err)
 {
 	struct export *e = h;
-	int r = vctl_volume_zero(e->p, e->id, len, off, may_trim, fast, err);
-	return r == 0 && fua ? flush_export(h, err) : r;
+	return GATED(e, VCTL_IO_OTHER, true, 0, zero_fua(e, len, off, may_trim, fast, fua, err));
 }
 
 /* CACHE is advisory: the data is on the member disks, in their page cache
- * if anywhere; there is nothing to prefetch into. */
+ * if anywhere; there is nothing to prefetch into. Still, a removed path
+ * answers nothing. */
 static int cache_export(void *h, uint64_t len, uint64_t off, struct vctl_err *err)
 {
-	(void)h;
 	(void)len;
 	(void)off;
-	(void)err;
-	return 0;
+	struct export *e = h;
+	return GATED(e, VCTL_IO_OTHER, false, 0, 0);
 }
 
 struct extent_ctx {
@@ -153,7 +208,8 @@ static int extents_export(void *h, uint64_t len, uint64_t off, vctl_nbd_emit_ext
 {
 	struct export *e = h;
 	struct extent_ctx x = {emit, ctx};
-	return vctl_volume_extents(e->p, e->id, len, off, one_extent, &x, err);
+	return GATED(e, VCTL_IO_OTHER, false, 0,
+		     vctl_volume_extents(e->p, e->id, len, off, one_extent, &x, err));
 }
 
 const struct vctl_nbd_backend_ops vctl_serve_ops = {

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
+#include "gate.h"
 #include "jobs.h"
 #include "restripe.h"
 #include "share.h"
@@ -223,8 +225,12 @@ static int volume_delete_locked(struct vctl_pool *p, const char *name, struct vc
 		return r;
 	vctl_share_unlink(p, v);
 	vctl_vmap_release_blocks(p, v, vm);
+	/* A path to nothing is no path: its host loses access with the data. */
+	vctl_paths_drop_volume(p, v->id);
 	remove_record(p, v->id);
-	return vctl_pool_commit(p, err);
+	r = vctl_pool_commit(p, err);
+	vctl_gate_sync(p);
+	return r;
 }
 
 static int volume_resize_locked(struct vctl_pool *p, const char *name, uint64_t size, bool force,

@@ -41,8 +41,10 @@ expect() {
 	assert_output "complete -F _vctl vctl"
 }
 
-@test "first word: st -> status" {
+@test "first word: st -> stats status, statu -> status" {
 	complete_words st
+	expect stats status
+	complete_words statu
 	expect status
 }
 
@@ -134,7 +136,7 @@ expect() {
 }
 
 @test "-p DIR before the command is skipped, and used" {
-	complete_words -p "$BATS_TEST_TMPDIR" --json st
+	complete_words -p "$BATS_TEST_TMPDIR" --json statu
 	expect status
 	complete_words -p "$BATS_TEST_TMPDIR" disk ""
 	expect fail list replace
@@ -190,4 +192,32 @@ expect() {
 	expect imgs/a.img imgs/b.img
 	complete_words write vol --offset 1M imgs/b
 	expect imgs/b.img
+}
+
+@test "hosts, domains, paths and volumes by name where the commands take them" {
+	"$VCTL" -p p init --disks 2 --disk-size 16M --pseg-size 256K -q
+	"$VCTL" -p p create vol --size 1M -q
+	"$VCTL" -p p create other --size 1M -q
+	"$VCTL" -p p host add web --uid 1001 -q
+	"$VCTL" -p p host add db --uid 1002 -q
+	"$VCTL" -p p domain create slow -q
+	"$VCTL" -p p path add web vol -q
+	complete_words -p p path add ""
+	expect db web
+	complete_words -p p path add --access ro web ""
+	expect other vol
+	complete_words -p p path add web vol --domain ""
+	expect slow
+	complete_words -p p path add web vol --access ""
+	expect ro rw
+	complete_words -p p path remove ""
+	expect 6
+	complete_words -p p host remove w
+	expect web
+	complete_words -p p domain set ""
+	expect slow
+	complete_words -p p stats --volume o
+	expect other
+	complete_words -p p host add x --uid ""
+	expect
 }

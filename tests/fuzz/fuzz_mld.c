@@ -137,6 +137,33 @@ static void check_same(const struct vctl_mld *a, const struct vctl_mld *b,
 	SAME(ndirs);
 	for (uint32_t k = 0; k < a->ndirs; k++)
 		SAME(dirs[k]);
+	SAME(nhosts);
+	for (uint32_t i = 0; i < a->nhosts; i++) {
+		SAME(hosts[i].id);
+		SAME(hosts[i].uid);
+		SAME(hosts[i].gid);
+		SAME(hosts[i].flags);
+		FUZZ_CHECK(!strcmp(a->hosts[i].name, b->hosts[i].name), "%s: host %u name differs",
+			   what, i);
+	}
+	SAME(ndomains);
+	for (uint32_t i = 0; i < a->ndomains; i++) {
+		SAME(domains[i].id);
+		SAME(domains[i].max_iops);
+		SAME(domains[i].max_mbps);
+		SAME(domains[i].flags);
+		FUZZ_CHECK(!strcmp(a->domains[i].name, b->domains[i].name),
+			   "%s: domain %u name differs", what, i);
+	}
+	SAME(npaths);
+	for (uint32_t i = 0; i < a->npaths; i++) {
+		SAME(paths[i].id);
+		SAME(paths[i].host);
+		SAME(paths[i].volume);
+		SAME(paths[i].domain);
+		SAME(paths[i].created);
+		SAME(paths[i].flags);
+	}
 #undef SAME
 }
 
@@ -145,6 +172,7 @@ static void check_same(const struct vctl_mld *a, const struct vctl_mld *b,
 static const uint16_t rec_order[] = {
 	VCTL_REC_POOL, VCTL_REC_ENCLOSURE, VCTL_REC_DISK,
 	VCTL_REC_VOLUME, VCTL_REC_META, VCTL_REC_JOB, VCTL_REC_RSDTAB,
+	VCTL_REC_HOST, VCTL_REC_DOMAIN, VCTL_REC_PATH,
 };
 
 /* What the encoder must write for the records of data[0..total), which

@@ -233,3 +233,35 @@ x = bytearray(m6[:128]) + rs[0] + b''.join(shuffled)
 u64(x, 128 + 8 + 32, 3)
 u32(x, 12, len(x)); u32(x, 28, 1 + len(shuffled)); u64(x, 64, len(x) - 128)
 put(M + '/valid-records-out-of-order-sealed', seal_mld(x))
+
+# Hosts (type 8), domains (type 9) and paths (type 10), on the two volumes
+# above: host 3 "web" (uid 1001, any gid), host 4 "web-9" (uid 1001, gid 9),
+# domain 5 "slow" (200 IOPS, 7 MB/s, ro), path 6 web -> vol-a (default
+# domain), path 7 web-9 -> snap.of-a in slow, ro; next_id 8.
+def host(hid, uid, gid, flags, name):
+    b = bytearray(88)
+    struct.pack_into('<QIIII', b, 0, hid, uid, gid, flags, 0)
+    b[24:24 + len(name)] = name
+    return rec(8, b)
+def domain(did, iops, mbps, flags, name):
+    b = bytearray(96)
+    struct.pack_into('<QQQII', b, 0, did, iops, mbps, flags, 0)
+    b[32:32 + len(name)] = name
+    return rec(9, b)
+def path(pid, h, v, d, flags):
+    return rec(10, struct.pack('<QQQQQII', pid, h, v, d, 1795346800, flags, 0))
+hosts = [host(3, 1001, 0, 0, b'web'), host(4, 1001, 9, 1, b'web-9')]
+doms = [domain(5, 200, 7, 1, b'slow')]
+paths = [path(6, 3, 1, 0, 0), path(7, 4, 2, 5, 1)]
+put(M + '/valid-hosts-domain-paths-sealed', mld_with(m6, vols + hosts + doms + paths, 8))
+put(M + '/refused-path-to-missing-host-sealed',
+    mld_with(m6, vols + hosts + doms + [path(6, 9, 1, 0, 0)], 10))
+put(M + '/refused-path-to-missing-domain-sealed',
+    mld_with(m6, vols + hosts + doms + [path(6, 3, 1, 9, 0)], 10))
+put(M + '/refused-two-paths-one-host-and-volume-sealed',
+    mld_with(m6, vols + hosts + doms + [path(6, 3, 1, 0, 0), path(7, 3, 1, 5, 0)], 8))
+put(M + '/refused-two-hosts-one-uid-sealed',
+    mld_with(m6, vols + [host(3, 1001, 0, 0, b'web'), host(4, 1001, 0, 0, b'web2')], 5))
+put(M + '/refused-domain-named-default-sealed',
+    mld_with(m6, vols + [domain(3, 0, 0, 0, b'default')], 4))
+put(M + '/refused-host-id-of-a-volume-sealed', mld_with(m6, vols + [host(2, 1001, 0, 0, b'web')], 3))

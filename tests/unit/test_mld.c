@@ -106,6 +106,161 @@ static void reset(void)
 	memcpy(buf, orig, len);
 }
 
+
+/* Hosts, domains and paths: layout, round trip, and each validation rule. */
+static void add_access(struct vctl_mld *m)
+{
+	m->pool.next_id = 20;
+	m->nvol = 1;
+	m->vols = calloc(1, sizeof(*m->vols));
+	struct vctl_mld_volume *v = &m->vols[0];
+	v->id = 5;
+	v->size = 1 << 30;
+	v->raid = 1;
+	v->width = 2;
+	v->stripe = 64 * 1024;
+	snprintf(v->name, sizeof(v->name), "vol");
+	v->nl2 = vctl_volume_l2_blocks(&m->pool.geom, v->size);
+	v->l2 = calloc(v->nl2, sizeof(*v->l2));
+	m->nhosts = 2;
+	m->hosts = calloc(2, sizeof(*m->hosts));
+	m->hosts[0] = (struct vctl_mld_host){.id = 6, .uid = 1001};
+	snprintf(m->hosts[0].name, sizeof(m->hosts[0].name), "a");
+	m->hosts[1] = (struct vctl_mld_host){.id = 7, .uid = 1001, .gid = 9, .flags = VCTL_HOST_F_GID};
+	snprintf(m->hosts[1].name, sizeof(m->hosts[1].name), "a-9");
+	m->ndomains = 1;
+	m->domains = calloc(1, sizeof(*m->domains));
+	m->domains[0] = (struct vctl_mld_domain){.id = 8, .max_iops = 200, .max_mbps = 7,
+						 .flags = VCTL_ACCESS_RO};
+	snprintf(m->domains[0].name, sizeof(m->domains[0].name), "slow");
+	m->npaths = 2;
+	m->paths = calloc(2, sizeof(*m->paths));
+	m->paths[0] = (struct vctl_mld_path){.id = 9, .host = 6, .volume = 5, .created = 77};
+	m->paths[1] = (struct vctl_mld_path){.id = 10, .host = 7, .volume = 5, .domain = 8,
+					     .flags = VCTL_ACCESS_RO};
+}
+
+/* Validates m after fn changed a copy of it; returns the code. */
+static int rule(const struct vctl_mld *m, void (*fn)(struct vctl_mld *), struct vctl_err *e)
+{
+	struct vctl_mld x;
+	if (vctl_mld_dup(m, &x) < 0)
+		return -ENOMEM;
+	fn(&x);
+	int r = vctl_mld_validate(&x, e);
+	vctl_mld_free(&x);
+	return r;
+}
+
+static void path_host_gone(struct vctl_mld *m) { m->paths[0].host = 99 % 20; }
+static void path_volume_gone(struct vctl_mld *m) { m->paths[0].volume = 11; }
+static void path_domain_gone(struct vctl_mld *m) { m->paths[1].domain = 12; }
+static void path_twice(struct vctl_mld *m) { m->paths[1].host = 6; }
+static void uid_twice(struct vctl_mld *m) { m->hosts[1].flags = 0, m->hosts[1].gid = 0; }
+static void gid_no_flag(struct vctl_mld *m) { m->hosts[1].flags = 0; }
+static void id_shared(struct vctl_mld *m) { m->hosts[0].id = 5, m->paths[0].host = 5; }
+static void id_beyond(struct vctl_mld *m) { m->paths[1].id = 20; }
+static void id_zero(struct vctl_mld *m) { m->domains[0].id = 0, m->paths[1].domain = 0; }
+static void named_default(struct vctl_mld *m) { snprintf(m->domains[0].name, 8, "default"); }
+static void iops_absurd(struct vctl_mld *m) { m->domains[0].max_iops = VCTL_MAX_IOPS + 1; }
+static void mbps_absurd(struct vctl_mld *m) { m->domains[0].max_mbps = VCTL_MAX_MBPS + 1; }
+static void path_flags(struct vctl_mld *m) { m->paths[0].flags = 2; }
+static void host_flags(struct vctl_mld *m) { m->hosts[0].flags = 4; }
+static void host_name_twice(struct vctl_mld *m) { snprintf(m->hosts[1].name, 2, "a"); }
+static void host_bad_name(struct vctl_mld *m) { snprintf(m->hosts[1].name, 4, "a/b"); }
+static void other_gid(struct vctl_mld *m) { m->hosts[0].flags = VCTL_HOST_F_GID, m->hosts[0].gid = 10; }
+
+static void test_access(void)
+{
+	struct vctl_mld m, d;
+	struct vctl_err e = {0};
+	sample(&m, 3, 1);
+	add_access(&m);
+	ok(vctl_mld_encode(&m, buf, CAP, &len, &e) == 0, "access: encode: %s", e.msg);
+	/* pool, enclosure, 3 disks, volume, then hosts, domain, paths */
+	size_t h0 = rec_off(buf, 6), d0 = rec_off(buf, 8), p0 = rec_off(buf, 9);
+	ok(vctl_get16(buf + h0) == 8 && vctl_get32(buf + h0 + 4) == 96 &&
+		   vctl_get16(buf + d0) == 9 && vctl_get32(buf + d0 + 4) == 104 &&
+		   vctl_get16(buf + p0) == 10 && vctl_get32(buf + p0 + 4) == 56,
+	   "host, domain and path records: types 8, 9, 10, lengths 96, 104, 56");
+	ok(vctl_get64(buf + h0 + 8) == 6 && vctl_get32(buf + h0 + 16) == 1001 &&
+		   !memcmp(buf + h0 + 8 + 24, "a", 2),
+	   "host record: id at 0, uid at 8, name at 24");
+	size_t h1 = h0 + 96;
+	ok(vctl_get32(buf + h1 + 8 + 12) == 9 && vctl_get32(buf + h1 + 8 + 16) == VCTL_HOST_F_GID,
+	   "host record: gid at 12, flags at 16");
+	ok(vctl_get64(buf + d0 + 8 + 8) == 200 && vctl_get64(buf + d0 + 8 + 16) == 7 &&
+		   vctl_get32(buf + d0 + 8 + 24) == VCTL_ACCESS_RO && !memcmp(buf + d0 + 8 + 32, "slow", 5),
+	   "domain record: max_iops at 8, max_mbps at 16, flags at 24, name at 32");
+	size_t p1 = p0 + 56;
+	ok(vctl_get64(buf + p1 + 8) == 10 && vctl_get64(buf + p1 + 16) == 7 &&
+		   vctl_get64(buf + p1 + 24) == 5 && vctl_get64(buf + p1 + 32) == 8 &&
+		   vctl_get64(buf + p0 + 8 + 32) == 77 && vctl_get32(buf + p1 + 8 + 40) == VCTL_ACCESS_RO,
+	   "path record: id, host, volume, domain, created, flags");
+	ok(vctl_mld_decode(buf, len, 0, &d, &e) == 0 && d.nhosts == 2 && d.ndomains == 1 &&
+		   d.npaths == 2 && !memcmp(d.hosts, m.hosts, 2 * sizeof(*m.hosts)) &&
+		   !memcmp(d.domains, m.domains, sizeof(*m.domains)) &&
+		   !memcmp(d.paths, m.paths, 2 * sizeof(*m.paths)),
+	   "access: round trip: %s", e.msg);
+	ok(vctl_mld_host_for(&d, 1001, 9) == &d.hosts[1] && vctl_mld_host_for(&d, 1001, 3) == &d.hosts[0] &&
+		   !vctl_mld_host_for(&d, 1002, 9),
+	   "host_for: uid and gid first, then uid alone");
+	ok(!strcmp(vctl_mld_domain_name(&d, 0), "default") && !strcmp(vctl_mld_domain_name(&d, 8), "slow"),
+	   "domain 0 is the default domain");
+	vctl_mld_free(&d);
+	memcpy(orig, buf, len);
+
+	reset();
+	vctl_put32(buf + h0 + 8 + 20, 1); /* reserved */
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT, "host record: reserved field set: %s", e.msg);
+	reset();
+	vctl_put32(buf + p0 + 4, 64);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT && strstr(e.msg, "expected 56"), "path record of 64 bytes: %s",
+	   e.msg);
+	reset();
+	buf[d0 + 8 + 32 + 10] = 'x'; /* a byte after the name's NUL */
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT, "domain name padding not NUL: %s", e.msg);
+
+	static const struct {
+		void (*fn)(struct vctl_mld *);
+		const char *what, *msg;
+	} rules[] = {
+		{path_host_gone, "a path to no host", "which is no host"},
+		{path_volume_gone, "a path to no volume", "which is no volume"},
+		{path_domain_gone, "a path in no domain", "which is no domain"},
+		{path_twice, "two paths joining one host and volume", "two paths join"},
+		{uid_twice, "two hosts bound to one uid", "same uid"},
+		{gid_no_flag, "a gid without the GID flag", "no GID flag"},
+		{id_shared, "a host with a volume's id", "is both"},
+		{id_beyond, "an id at next_id", "not in 1 .. next_id"},
+		{id_zero, "id 0", "not in 1 .. next_id"},
+		{named_default, "a domain record named default", "bad name"},
+		{iops_absurd, "max_iops beyond the limit", "limits"},
+		{mbps_absurd, "max_mbps beyond the limit", "limits"},
+		{path_flags, "unknown path flags", "unknown flags"},
+		{host_flags, "unknown host flags", "unknown flags"},
+		{host_name_twice, "two hosts of one name", "two hosts are named a"},
+		{host_bad_name, "a bad host name", "bad name"},
+	};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		vctl_err_clear(&e);
+		int r = rule(&m, rules[i].fn, &e);
+		ok(r == -VCTL_E_CORRUPT && strstr(e.msg, rules[i].msg), "refused: %s: %s", rules[i].what,
+		   e.msg);
+	}
+	ok(rule(&m, other_gid, &e) == 0, "the same uid with two gids is two bindings: %s", e.msg);
+
+	struct vctl_mld dup;
+	ok(vctl_mld_dup(&m, &dup) == 0 && dup.paths != m.paths && dup.npaths == 2 &&
+		   !memcmp(dup.hosts, m.hosts, 2 * sizeof(*m.hosts)),
+	   "dup copies hosts, domains and paths");
+	vctl_mld_free(&dup);
+	vctl_mld_free(&m);
+}
+
 int main(void)
 {
 	struct vctl_mld m, d;
@@ -319,5 +474,6 @@ int main(void)
 	   "dup copies the jobs");
 	vctl_mld_free(&dup);
 	vctl_mld_free(&m);
+	test_access();
 	return tap_done();
 }

@@ -1,0 +1,256 @@
+#!/usr/bin/env bats
+# vctl serve as other users' clients see it (setpriv --reuid/--regid): a
+# host sees and opens only what its paths grant, with their access; a
+# removed path ends its host's access at the next request; each path's
+# counters equal what its client did; domains throttle. (The commands
+# themselves: domains.bats. Exact QoS figures: tests/bench/qos.)
+
+load test_helper
+load serve_helper
+
+# uids no account on a test machine uses
+UA=64101 UB=64102 UC=64103 UX=64199
+
+setup() {
+	require setpriv
+	require nbdinfo
+	require nbdsh
+	require qemu-img
+	[ "$(id -u)" = 0 ] || skip "needs root to act as other uids (setpriv --reuid)"
+	# a python with libnbd that other uids can run (not a per-user shim)
+	PY=
+	local py
+	for py in /usr/bin/python3 "$(command -v python3)"; do
+		setpriv --reuid $UX --regid $UX --clear-groups "$py" -c 'import nbd' 2>/dev/null &&
+			PY=$py && break
+	done
+	[ -n "$PY" ] || skip "needs python3-libnbd runnable by other uids"
+	D=$BATS_TEST_TMPDIR
+	open_dirs "$D"
+	mkpool 4 32M 2
+	chmod 755 "$P"
+	SOCK=$P/vctl.sock
+	SERVE_PID=
+	vctl -p "$P" create vol --size 8M -q
+	vctl -p "$P" create vol2 --size 8M -q
+	vctl -p "$P" host add A --uid $UA -q
+	vctl -p "$P" host add B --uid $UB -q
+	vctl -p "$P" host add C --uid $UC -q
+	vctl -p "$P" domain create fast -q
+	vctl -p "$P" domain create backup --max-iops 1000 -q
+	PA=$(vctl -p "$P" path add A vol --domain fast)
+	PB=$(vctl -p "$P" path add B vol --domain backup --access ro)
+}
+
+teardown() {
+	local was=${SERVE_PID:-}
+	stop_serve
+	# a server that died or tripped a sanitizer fails the test
+	[ -z "$was" ] || [ "$SERVE_STATUS" -eq 0 ] || {
+		cat "$D/serve.log" >&2
+		return 1
+	}
+}
+
+# The socket and the pool must be reachable by the other uids: every
+# directory above the test's own, up to the temporary directory, becomes
+# traversable (not readable). Skips if that is not enough.
+open_dirs() {
+	local d=$1 top=${TMPDIR:-/tmp}
+	top=${top%/}
+	while [ "$d" != / ] && [ "$d" != "$top" ] && [[ $d == "$top"/* ]]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	# the run's own TMPDIR (tests/run-suites makes one, mode 0700)
+	[[ $(basename "$top") != vctl-tests.* ]] || chmod o+x "$top"
+	setpriv --reuid $UX --regid $UX --clear-groups test -x "$1" ||
+		skip "$1 is not reachable by other uids"
+}
+
+# the md5 of a volume's first MiB, as a client reads it
+MD5='import hashlib; print(hashlib.md5(h.pread(1 << 20, 0)).hexdigest())'
+
+as() {
+	local u=$1
+	shift
+	setpriv --reuid "$u" --regid "$u" --clear-groups "$@"
+}
+
+@test "host A writes and reads; B (ro, other domain) reads A's bytes, its writes fail" {
+	start_serve --socket-mode 0666
+	head -c 1M /dev/urandom >"$D/data"
+	chmod 644 "$D/data"
+	run -0 as $UA nbdcopy "$D/data" "$(uri vol)"
+	local want
+	want=$(md5sum <"$D/data" | cut -d' ' -f1)
+	run -0 as $UA nbdsh -u "$(uri vol)" -c "$MD5"
+	assert_output "$want"
+	run -0 as $UB nbdsh -u "$(uri vol)" -c "$MD5"
+	assert_output "$want"
+	# B's export is read-only: libnbd refuses the write itself (EPERM)
+	run -1 as $UB nbdsh -u "$(uri vol)" -c 'assert h.is_read_only(); h.pwrite(b"x" * 512, 0)'
+	assert_output --partial "Operation not permitted"
+	run -0 as $UA nbdsh -u "$(uri vol)" -c 'assert not h.is_read_only()'
+	# and A's data is untouched
+	vctl -p "$P" read vol --length 1M | cmp - "$D/data"
+}
+
+@test "a host without a path, and an unknown uid, see nothing and are refused by policy" {
+	start_serve --socket-mode 0666
+	run -0 nbdinfo --list --json "nbd+unix://?socket=$SOCK"
+	[ "$(jq -r '[.exports[]."export-name"] | join(",")' <<<"$output")" = vol,vol2 ]
+	run -0 as $UA nbdinfo --list --json "nbd+unix://?socket=$SOCK"
+	[ "$(jq -r '[.exports[]."export-name"] | join(",")' <<<"$output")" = vol ]
+	run -0 as $UC nbdinfo --list --json "nbd+unix://?socket=$SOCK"
+	[ "$(jq '.exports | length' <<<"$output")" = 0 ]
+	run -0 as $UX nbdinfo --list --json "nbd+unix://?socket=$SOCK"
+	[ "$(jq '.exports | length' <<<"$output")" = 0 ]
+	# refused with NBD_REP_ERR_POLICY and a message (qemu shows both)
+	run -1 as $UC qemu-img info "$(uri vol)"
+	assert_output --partial "Denied by server for option 7 (go)"
+	assert_output --partial "host C has no path to 'vol'"
+	run -1 as $UX qemu-img info "$(uri vol)"
+	assert_output --partial "Denied by server"
+	assert_output --partial "uid $UX gid $UX is not a host of this server"
+	# A cannot open a volume it has no path to, nor learn whether one exists
+	run -1 as $UA qemu-img info "$(uri vol2)"
+	assert_output --partial "host A has no path to 'vol2'"
+	run -1 as $UA qemu-img info "$(uri nosuch)"
+	assert_output --partial "host A has no path to 'nosuch'"
+	# libnbd (1.14 words a policy refusal as ENOTSUP) fails too
+	run -1 as $UC nbdinfo "$(uri vol)"
+	# the administrator (the server's uid, root) still sees and opens all
+	run -0 nbdinfo "$(uri vol2)"
+}
+
+@test "the socket is the owner's alone unless --socket-mode opens it" {
+	start_serve
+	[ "$(stat -c %a "$SOCK")" = 600 ]
+	run -1 as $UA nbdinfo "$(uri vol)"
+	run -0 nbdinfo "$(uri vol)"
+}
+
+@test "a gid binding: only that uid with that gid is the host" {
+	vctl -p "$P" host add G --uid 64104 --gid 64110 -q
+	vctl -p "$P" path add G vol2 -q
+	start_serve --socket-mode 0666
+	run -0 setpriv --reuid 64104 --regid 64110 --clear-groups nbdinfo "$(uri vol2)"
+	run -1 setpriv --reuid 64104 --regid 64111 --clear-groups qemu-img info "$(uri vol2)"
+	assert_output --partial "is not a host of this server"
+}
+
+# A client that opens, reads, signals $D/ready, waits for $D/go, then tries
+# again and reconnects: what a path removal does to a connected host.
+CLIENT='
+import nbd, os, sys, time
+uri, d = sys.argv[1], sys.argv[2]
+h = nbd.NBD(); h.connect_uri(uri); h.pread(512, 0)
+open(d + "/ready", "w").close()
+for _ in range(400):
+    if os.path.exists(d + "/go"): break
+    time.sleep(0.05)
+for what, f in (("read", lambda: h.pread(512, 0)), ("write", lambda: h.pwrite(b"y" * 512, 0))):
+    try: f(); print(what, "ok")
+    except nbd.Error as e: print(what, "failed:", e.string)
+h2 = nbd.NBD()
+try: h2.connect_uri(uri); print("reconnect ok")
+except nbd.Error as e: print("reconnect failed:", e.string)
+'
+
+# Starts CLIENT as host A on vol and waits until it is connected; sets CPID.
+# `go_client` lets it go on and waits for it to end.
+start_client() {
+	mkdir -m 777 "$D/sync"
+	as $UA "$PY" -c "$CLIENT" "$(uri vol)" "$D/sync" >"$D/client.out" 2>&1 &
+	CPID=$!
+	for _ in $(seq 200); do [ -e "$D/sync/ready" ] && return 0; sleep 0.05; done
+	kill $CPID
+	cat "$D/client.out"
+	fail "the client did not connect"
+}
+
+go_client() {
+	touch "$D/sync/go"
+	wait $CPID
+}
+
+@test "removing a path while its host is connected: the next request fails, reconnecting is refused" {
+	start_serve --socket-mode 0666
+	start_client
+	run -0 vctl -p "$P" path remove "$PA"
+	go_client
+	run cat "$D/client.out"
+	assert_line --index 0 "read failed: nbd_pread: read: command failed: Operation not permitted"
+	assert_line --index 1 "write failed: nbd_pwrite: write: command failed: Operation not permitted"
+	assert_line --index 2 "reconnect failed: nbd_connect_uri: handshake: server policy prevents NBD_OPT_GO"
+	# and the path is gone from the counters
+	run -0 vctl -p "$P" --json stats
+	[ "$(jq '[.paths[].id] | index('"$PA"')' <<<"$output")" = null ]
+}
+
+@test "a domain turned ro while its host is connected: writes fail at once" {
+	start_serve --socket-mode 0666
+	start_client
+	run -0 vctl -p "$P" domain set fast --access ro -q
+	go_client
+	run cat "$D/client.out"
+	assert_line --index 0 "read ok"
+	assert_line --index 1 "write failed: nbd_pwrite: write: command failed: Operation not permitted"
+	assert_line --index 2 "reconnect ok"
+	run -0 vctl -p "$P" --json stats --path "$PA"
+	[ "$(jq -c '.paths[0] | [.reads, .writes, .errors]' <<<"$output")" = '[2,0,1]' ]
+}
+
+@test "stats: a host's exact bytes and operations" {
+	start_serve --socket-mode 0666
+	# 3 writes of 4096 + 1000 + 1 = 5097 bytes, 2 reads of 8192 + 512
+	run -0 as $UA nbdsh -u "$(uri vol)" -c '
+h.pwrite(b"a" * 4096, 0)
+h.pwrite(b"b" * 1000, 100000)
+h.pwrite(b"c", 7)
+h.pread(8192, 0)
+h.pread(512, 4096)
+'
+	run -0 as $UB nbdsh -u "$(uri vol)" -c 'h.pread(4096, 0)'
+	run -0 vctl -p "$P" --json stats
+	[ "$(jq -c '.paths[] | select(.id == '"$PA"') | [.host, .volume, .domain, .writes, .write_bytes, .reads, .read_bytes, .errors]' <<<"$output")" = \
+		'["A","vol","fast",3,5097,2,8704,0]' ]
+	[ "$(jq -c '.paths[] | select(.id == '"$PB"') | [.host, .domain, .writes, .reads, .read_bytes]' <<<"$output")" = \
+		'["B","backup",0,1,4096]' ]
+	# and their domains, summed
+	[ "$(jq -c '.domains[] | select(.name == "fast") | [.paths, .writes, .write_bytes, .reads]' <<<"$output")" = \
+		'[1,3,5097,2]' ]
+	[ "$(jq -c '.domains[] | select(.name == "backup") | [.max_iops, .reads, .read_bytes]' <<<"$output")" = \
+		'[1000,1,4096]' ]
+	# every timed request is in the histogram once
+	[ "$(jq '.paths[] | select(.id == '"$PA"') | [.latency[].count] | add' <<<"$output")" = 5 ]
+	run -0 vctl -p "$P" --json stats --volume vol --domain fast
+	[ "$(jq -c '[.paths[].id]' <<<"$output")" = "[$PA]" ]
+}
+
+@test "a throttled domain stays near its limit (loose: the figures are tests/bench/qos's)" {
+	require fio
+	vctl -p "$P" domain set backup --max-iops 100 -q
+	start_serve --socket-mode 0666
+	# 3 s of 4 KiB random reads at queue depth 8: at most ~300 + a burst
+	as $UB fio --name=q --ioengine=nbd --uri="$(uri vol)" --rw=randread --bs=4k --iodepth=8 \
+		--runtime=3 --time_based >/dev/null 2>&1
+	run -0 vctl -p "$P" --json stats --path "$PB"
+	local n
+	n=$(jq '.paths[0].reads' <<<"$output")
+	[ "$n" -gt 100 ] && [ "$n" -lt 600 ] || fail "$n reads in 3 s at 100 IOPS"
+}
+
+@test "a domain's MB/s limit holds too (loose)" {
+	require fio
+	vctl -p "$P" domain set backup --max-iops 0 --max-mbps 2 -q
+	start_serve --socket-mode 0666
+	# 2 s of 256 KiB reads: about 4 MB at 2 MB/s, never 4 times that
+	as $UB fio --name=q --ioengine=nbd --uri="$(uri vol)" --rw=read --bs=256k --iodepth=4 \
+		--runtime=2 --time_based >/dev/null 2>&1
+	run -0 vctl -p "$P" --json stats --path "$PB"
+	local n
+	n=$(jq '.paths[0].read_bytes' <<<"$output")
+	[ "$n" -gt 1000000 ] && [ "$n" -lt 16000000 ] || fail "$n bytes in 2 s at 2 MB/s"
+}
