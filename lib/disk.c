@@ -126,6 +126,20 @@ struct move {
 	bool meta;
 };
 
+/* Room for one more move in *mv (n used of *cap). */
+static int room_for_one(struct move **mv, uint32_t n, uint32_t *cap, struct vctl_err *err)
+{
+	if (n < *cap)
+		return 0;
+	uint32_t c = *cap ? 2 * *cap : 64;
+	void *nm = realloc(*mv, c * sizeof(**mv));
+	if (!nm)
+		return vctl_errf(err, -ENOMEM, "out of memory");
+	*mv = nm;
+	*cap = c;
+	return 0;
+}
+
 /* The new place of member k of r. */
 static int place_member(struct vctl_pool *p, uint32_t id, const struct vctl_rsd *r, unsigned k,
 			bool strict, uint32_t *member, struct vctl_err *err)
@@ -182,15 +196,8 @@ int vctl_disk_replace(struct vctl_pool *p, uint32_t index, struct vctl_replace_r
 					      id, owner_of(p, id), index);
 				break;
 			}
-			if (n == cap) {
-				cap = cap ? 2 * cap : 64;
-				void *nm = realloc(mv, cap * sizeof(*mv));
-				if (!nm) {
-					r = vctl_errf(err, -ENOMEM, "out of memory");
-					break;
-				}
-				mv = nm;
-			}
+			if ((r = room_for_one(&mv, n, &cap, err)) < 0)
+				break;
 			mv[n] = (struct move){.id = id, .k = k};
 			r = place_member(p, id, rsd, k, bit_get(strict, id), &mv[n].member, err);
 			n += r == 0;
@@ -209,15 +216,8 @@ int vctl_disk_replace(struct vctl_pool *p, uint32_t index, struct vctl_replace_r
 					avoid[ne] = encl_of(p, exclude[ne]);
 					ne++;
 				}
-			if (n == cap) {
-				cap = cap ? 2 * cap : 64;
-				void *nm = realloc(mv, cap * sizeof(*mv));
-				if (!nm) {
-					r = vctl_errf(err, -ENOMEM, "out of memory");
-					break;
-				}
-				mv = nm;
-			}
+			if ((r = room_for_one(&mv, n, &cap, err)) < 0)
+				break;
 			mv[n] = (struct move){.id = i, .k = c, .meta = true};
 			r = vctl_space_alloc_one(p, exclude, ne, avoid, ne, false, &mv[n].member, err);
 			/* no disk left without a copy: the extent keeps one fewer */
