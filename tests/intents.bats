@@ -4,11 +4,17 @@
 # replace, refusals included.
 
 load test_helper
+load serve_helper
 
 setup() {
 	D=$BATS_TEST_TMPDIR
 	P=$D/pool
+	SERVE_PID=
 	head -c 4M /dev/urandom >"$D/data"
+}
+
+teardown() {
+	stop_serve
 }
 
 # pool_of SPEC...: a pool of sparse files NAME:SIZE:ENCLOSURE
@@ -195,4 +201,52 @@ encl_of_disk() {
 	run -0 --separate-stderr vctl -p "$P" --json disk replace "$d"
 	[ "$(jq -c 'keys' <<<"$output")" = '["extents","rebuilt_bytes","replaced","rstores","version"]' ]
 	run -0 vctl -p "$P" check
+}
+
+# fio_until VOLUME: verifying fio runs on VOLUME, one after the other, until
+# $D/stop exists (at most 40); each run's JSON in $D/fio-VOLUME-N.json
+fio_until() {
+	for n in $(seq 40); do
+		fio --name=w --ioengine=nbd --uri="$(uri "$1")" --rw=randwrite --bs=4k --iodepth=8 \
+			--size=12M --loops=2 --verify=crc32c --verify_fatal=1 --verify_state_save=0 \
+			--output-format=json --output="$D/fio-$1-$n.json" >/dev/null 2>&1 || true
+		[ -e "$D/stop" ] && break
+	done
+}
+
+@test "online: a disk fails while fio verifies RAID1, RAID5 and RAID10 volumes; replaced; fio has zero errors" {
+	require fio
+	mkpool 6 64M 3
+	SOCK=$P/vctl.sock
+	vctl -p "$P" create m1 --size 12M --raid 1 -q
+	vctl -p "$P" create m5 --size 12M --raid 5 --width 3 -q
+	vctl -p "$P" create m10 --size 12M --raid 10 --width 2 --separate enclosure -q
+	start_serve
+	pids=()
+	for v in m1 m5 m10; do
+		fio_until "$v" &
+		pids+=($!)
+	done
+	sleep 1
+	# a disk every volume uses
+	d=$(vctl -p "$P" --json dump map m10 | jq '.runs[0].members[0].disk')
+	run -0 vctl -p "$P" disk fail "$d"
+	sleep 1
+	run -0 vctl -p "$P" disk replace "$d"
+	sleep 1
+	touch "$D/stop"
+	for pid in "${pids[@]}"; do wait "$pid"; done
+	runs=0
+	for f in "$D"/fio-*.json; do
+		# every run verified all it wrote, before, during and after
+		[ "$(jq '[.jobs[].error] | add' "$f")" -eq 0 ] || fail "$f: $(jq -c '[.jobs[].error]' "$f")"
+		runs=$((runs + 1))
+	done
+	echo "# disk $d failed, then replaced, during $runs verifying fio runs on 3 volumes" >&3
+	[ "$runs" -ge 3 ]
+	stop_serve
+	[ "$SERVE_STATUS" -eq 0 ]
+	run -0 vctl -p "$P" check --intents
+	run -0 --separate-stderr vctl -p "$P" --json disk list
+	[ "$(jq -c ".disks[] | select(.index == $d) | [.state, .used]" <<<"$output")" = '["failed",0]' ]
 }
