@@ -74,7 +74,7 @@ static int64_t feed_pred(struct vctl_pool *p, struct vctl_mld_volume *c, uint64_
 		if (done >= max || (e & VCTL_LMAP_SS))
 			continue; /* (Ss: BGCOPY has not been here yet) */
 		uint32_t pe = vctl_vmap_get(pm, g, k);
-		int r = vctl_share_copy(p, pv, pm, k, e, pe & VCTL_LMAP_SP, err);
+		int r = vctl_share_copy(p, pv, pm, k, e, pe & VCTL_LMAP_SP, VCTL_SLOT_COPY, err);
 		if (r < 0)
 			return r;
 		vctl_vmap_set(cm, g, k, e & ~VCTL_LMAP_SP);
@@ -95,7 +95,8 @@ static int bgcopy(struct vctl_pool *p, struct vctl_mld_volume *c, uint64_t max,
 		uint32_t e = vctl_vmap_get(cm, g, k);
 		if (!(e & VCTL_LMAP_SS))
 			continue;
-		int r = vctl_share_copy(p, c, cm, k, vctl_share_resolve(p, c, cm, k), e & VCTL_LMAP_SP, err);
+		int r = vctl_share_copy(p, c, cm, k, vctl_share_resolve(p, c, cm, k), e & VCTL_LMAP_SP,
+					VCTL_SLOT_COPY, err);
 		if (r < 0)
 			return r;
 	}

@@ -103,13 +103,14 @@ int vctl_restripe_transfer(struct vctl_pool *p, struct vctl_mld_volume *v, struc
 	int r;
 	if (overwrite) {
 		uint32_t id;
-		r = vctl_share_place(p, v, vm, k, false, &id, err);
+		r = vctl_share_place(p, v, vm, k, VCTL_SLOT_MOVE, &id, err);
 		if (r == 0 && vctl_vmap_set(vm, g, k, (id + 1) | (e & VCTL_LMAP_SP)) < 0) {
 			vctl_rsd_unref(p, id);
 			r = vctl_errf(err, -ENOMEM, "out of memory");
 		}
 	} else {
-		r = vctl_share_copy(p, v, vm, k, e & VCTL_LMAP_RSD_MASK, e & VCTL_LMAP_SP, err);
+		r = vctl_share_copy(p, v, vm, k, e & VCTL_LMAP_RSD_MASK, e & VCTL_LMAP_SP,
+				    VCTL_SLOT_MOVE, err);
 	}
 	if (r < 0)
 		return r;

@@ -130,8 +130,9 @@ static int zero_slot(struct vctl_pool *p, uint32_t id, uint64_t k, struct vctl_e
 }
 
 int vctl_share_place(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
-		     uint64_t k, bool zero, uint32_t *out, struct vctl_err *err)
+		     uint64_t k, enum vctl_slot_for why, uint32_t *out, struct vctl_err *err)
 {
+	bool zero = why == VCTL_SLOT_NEW;
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	uint64_t span = (uint64_t)v->width * g->pseg_size, per = span / g->rseg_size;
 	uint64_t first = k / per * per, nrseg = (v->size + g->rseg_size - 1) / g->rseg_size;
@@ -156,7 +157,7 @@ int vctl_share_place(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl
 	/* A new RStore, which also maps the volume's plain holes around k
 	 * (as a first write to a thin volume does). */
 	uint32_t id;
-	int rc = vctl_rstore_new(p, v, !zero, &id, err);
+	int rc = vctl_rstore_new(p, v, why == VCTL_SLOT_COPY, &id, err);
 	if (rc < 0)
 		return rc;
 	for (uint64_t j = first; j < first + per && j < nrseg; j++) {
@@ -174,14 +175,15 @@ int vctl_share_place(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl
 /* Copies the data of entry `src` (an RSD, or a hole) of RSEG k into a slot
  * of volume v placed for it; returns v's new entry (flags of `keep`). */
 int vctl_share_copy(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
-		     uint64_t k, uint32_t src, uint32_t keep, struct vctl_err *err)
+		     uint64_t k, uint32_t src, uint32_t keep, enum vctl_slot_for why,
+		     struct vctl_err *err)
 {
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	if (!(src & VCTL_LMAP_RSD_MASK))
 		return vctl_vmap_set(vm, g, k, keep) < 0 ? vctl_errf(err, -ENOMEM, "out of memory")
 							  : 0; /* a hole is copied as a hole */
 	uint32_t id;
-	int rc = vctl_share_place(p, v, vm, k, false, &id, err);
+	int rc = vctl_share_place(p, v, vm, k, why, &id, err);
 	if (rc < 0)
 		return rc;
 	rc = ready_to_write(p, vctl_rsd_get(p, id), err);
@@ -283,7 +285,7 @@ int vctl_share_unshare(struct vctl_pool *p, struct vctl_mld_volume *v, struct vc
 			e &= ~VCTL_LMAP_SP;
 			goto own;
 		}
-		rc = vctl_share_copy(p, o, om, k, vctl_share_resolve(p, v, vm, k), pe & VCTL_LMAP_SP, err);
+		rc = vctl_share_copy(p, o, om, k, vctl_share_resolve(p, v, vm, k), pe & VCTL_LMAP_SP, VCTL_SLOT_COPY, err);
 		if (rc == -ENOSPC && keep_data)
 			rc = invalidate(p, o, om, k, err);
 		if (rc < 0)
@@ -302,7 +304,7 @@ own:
 		if ((rc = chain_vol(p, v->succ, &o, &om, err)) < 0)
 			return rc;
 		uint32_t src = keep_data ? vctl_share_resolve(p, v, vm, k) : 0;
-		rc = vctl_share_copy(p, v, vm, k, src, 0, err);
+		rc = vctl_share_copy(p, v, vm, k, src, 0, VCTL_SLOT_COPY, err);
 		if (rc < 0)
 			return rc;
 		vctl_vmap_set(om, g, k, vctl_vmap_get(om, g, k) & ~VCTL_LMAP_SP);

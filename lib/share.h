@@ -42,12 +42,19 @@ struct vctl_mld_volume *vctl_share_pred(const struct vctl_pool *p, const struct 
  * until Ss is clear. No RSD in it = reads as zeros. */
 uint32_t vctl_share_resolve(const struct vctl_pool *p, const struct vctl_mld_volume *v,
 			    const struct vctl_vmap *vm, uint64_t k);
-/* Gives v's RSEG k a slot of its own (a free one of an RStore it already
- * uses, else a new RStore), referenced once for k; the caller sets the
- * entry. `zero`: the slot is for new data, zeroed when reused; else it is
- * for a copy on first write, which may draw on the volume's --reserve. */
+/* What a slot is placed for: new data (a reused slot is zeroed first), a
+ * copy on first write or a snapclone's copy (which may draw on the
+ * volume's --reserve), or data moving to a new layout (neither). */
+enum vctl_slot_for {
+	VCTL_SLOT_NEW,
+	VCTL_SLOT_COPY,
+	VCTL_SLOT_MOVE,
+};
+/* Gives v's RSEG k a slot of its own (a free one of an RStore of its layout
+ * it already uses, else a new RStore), referenced once for k; the caller
+ * sets the entry. */
 int vctl_share_place(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
-		     uint64_t k, bool zero, uint32_t *id, struct vctl_err *err);
+		     uint64_t k, enum vctl_slot_for why, uint32_t *id, struct vctl_err *err);
 /* Copy on first write: afterwards v's RSEG k shares nothing. keep_data:
  * v keeps what it reads (else it becomes a hole). *commit_first is set when
  * v's own slot was read by its predecessor in the last commit: commit
@@ -63,7 +70,8 @@ int vctl_share_drop(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_
  * slot of v placed for it; v's entry becomes that slot with the bits in
  * `keep`. */
 int vctl_share_copy(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_vmap *vm,
-		    uint64_t k, uint32_t src, uint32_t keep, struct vctl_err *err);
+		    uint64_t k, uint32_t src, uint32_t keep, enum vctl_slot_for why,
+		    struct vctl_err *err);
 /* A snapclone's own data at RSEG k is about to change (a write, a trim):
  * its successor's Sp there no longer means "unchanged since the copy", so
  * it goes, and the predecessor will get a copy of the clone's data before

@@ -308,7 +308,7 @@ int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 		uint32_t ent = vctl_vmap_get(vm, g, rseg);
 		if (!ent) {
 			uint32_t id;
-			r = vctl_share_place(p, v, vm, rseg, true, &id, err);
+			r = vctl_share_place(p, v, vm, rseg, VCTL_SLOT_NEW, &id, err);
 			if (r == 0 && vctl_vmap_set(vm, g, rseg, id + 1) < 0) {
 				vctl_rsd_unref(p, id);
 				r = vctl_errf(err, -ENOMEM, "out of memory");
