@@ -54,9 +54,9 @@ int cmd_job_run(struct cmd_ctx *c, uint64_t id, uint64_t threshold, bool *done)
 		}
 		steps--;
 		if (tty)
-			fprintf(c->errf, "\rvctl %s: job %llu: %llu of %llu RSEGs", c->cmd->name,
+			fprintf(c->errf, "\rvctl %s: job %llu: %llu of %llu %s", c->cmd->name,
 				(unsigned long long)id, (unsigned long long)pr.cursor,
-				(unsigned long long)pr.total);
+				(unsigned long long)pr.total, pr.in_psegs ? "PSEGs" : "RSEGs");
 	}
 	if (tty)
 		fprintf(c->errf, "\r\033[K");
@@ -75,15 +75,21 @@ static void print_job(struct out *o, const struct vctl_job *j)
 		snprintf(detail, sizeof(detail), "%ux%s -> %ux%s", j->from.width,
 			 vctl_fmt_size(j->from.stripe, a, sizeof(a)), j->to.width,
 			 vctl_fmt_size(j->to.stripe, b, sizeof(b)));
+	} else if (!strcmp(j->kind, "evacuate")) {
+		snprintf(detail, sizeof(detail), "disk %u", j->disk);
+	} else if (j->in_psegs) {
+		snprintf(detail, sizeof(detail), "all disks");
 	} else {
 		snprintf(detail, sizeof(detail), "of %s", j->origin);
 	}
 	out_obj(o, NULL);
 	out_u64(o, "id", "%-6llu ", j->id);
 	out_str(o, "kind", "%-10s ", j->kind);
-	out_str(o, "volume", "%-20s ", j->volume);
+	out_str(o, "volume", "%-20s ", j->in_psegs ? NULL : j->volume);
 	out_text(o, "%-26s ", detail);
-	out_str(o, "origin", NULL, restripe ? NULL : j->origin);
+	out_str(o, "origin", NULL, restripe || j->in_psegs ? NULL : j->origin);
+	if (!strcmp(j->kind, "evacuate"))
+		out_u64(o, "disk", NULL, j->disk);
 	if (restripe) {
 		print_layout(o, "from", NULL, &j->from);
 		print_layout(o, "to", NULL, &j->to);
@@ -91,13 +97,18 @@ static void print_job(struct out *o, const struct vctl_job *j)
 	out_str(o, "state", "%s ", j->state);
 	out_double(o, "progress", NULL, progress); /* 0..1 */
 	out_text(o, "%.0f%%", progress * 100);
-	out_u64(o, "rsegs_copied", " (%llu", j->cursor);
-	out_u64(o, "rsegs", " of %llu RSEGs)", j->total);
+	if (j->in_psegs) {
+		out_u64(o, "psegs_moved", " (%llu", j->cursor);
+		out_u64(o, "psegs", " of %llu PSEGs)", j->total);
+	} else {
+		out_u64(o, "rsegs_copied", " (%llu", j->cursor);
+		out_u64(o, "rsegs", " of %llu RSEGs)", j->total);
+	}
 	if (j->rate_limit)
 		out_size(o, "rate_limit", " limit %s/s", j->rate_limit);
 	/* rate and ETA: known where the job runs (the server, online) */
 	if (j->rate > 0) {
-		double left = (double)(j->total - j->cursor) * (double)j->rseg_size / j->rate;
+		double left = (double)(j->total - j->cursor) * (double)j->unit_size / j->rate;
 		out_double(o, "rate", NULL, j->rate);
 		out_text(o, " %.1f MiB/s", j->rate / 1048576.0);
 		out_double(o, "eta", " ETA %.0f s\n", left);

@@ -695,46 +695,85 @@ static int validate_volume_ids(const struct vctl_mld *m, struct vctl_err *err)
 	return validate_chains(m, err);
 }
 
-/* Jobs: known kind and state, an id of their own, an existing volume
- * (one job of a kind per volume), and for a restripe a valid layout to
- * move from that is not the volume's own. */
-static int validate_jobs(const struct vctl_mld *m, struct vctl_err *err)
+/* A restripe: an existing volume that is not a snapclone being copied, a
+ * cursor inside it, and a valid layout to move from that is not the
+ * volume's own. */
+static int validate_restripe(const struct vctl_mld *m, const struct vctl_mld_job *j,
+			     struct vctl_err *err)
 {
 	const struct vctl_geom *g = &m->pool.geom;
+	unsigned long long id = j->id;
+	const struct vctl_mld_volume *v = vctl_mld_volume_by_id(m, j->volume);
+	if (!v)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu works on volume %llu, which does not exist",
+				 id, (unsigned long long)j->volume);
+	if (v->flags & VCTL_VOL_CLONE)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu restripes snapclone %s, which is still being copied",
+				 id, v->name);
+	if (j->cursor > (v->size + g->rseg_size - 1) / g->rseg_size)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu has cursor %llu past the end of %s",
+				 id, (unsigned long long)j->cursor, v->name);
+	struct vctl_rsd_layout l = {.raid = (uint8_t)j->raid, .width = (uint8_t)j->width,
+				    .stripe = j->stripe};
+	struct vctl_err le;
+	if (j->raid > 255 || j->width > 255 || vctl_layout_check(&l, g, &le) < 0)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu: %s", id,
+				 j->raid > 255 || j->width > 255 ? "bad layout" : le.msg);
+	if (j->raid == v->raid && j->width == v->width && j->stripe == v->stripe)
+		return vctl_errf(err, -VCTL_E_CORRUPT,
+				 "MLD: job %llu restripes %s to the layout it has", id, v->name);
+	return 0;
+}
+
+/* Level and evacuate work on the pool: no volume, never cancelling, and
+ * an evacuation names an existing disk (in raid's place; width, stripe
+ * zero). */
+static int validate_pool_job(const struct vctl_mld *m, const struct vctl_mld_job *j,
+			     struct vctl_err *err)
+{
+	unsigned long long id = j->id;
+	bool evac = j->kind == VCTL_JOB_EVACUATE;
+	if (j->volume)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu (%s) names a volume", id,
+				 vctl_job_kind_name(j->kind));
+	if (j->state != VCTL_JOB_RUNNING)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu (%s) cannot be cancelling", id,
+				 vctl_job_kind_name(j->kind));
+	if ((!evac && j->raid) || j->width || j->stripe)
+		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu (%s): unused fields are set", id,
+				 vctl_job_kind_name(j->kind));
+	if (evac && !vctl_mld_disk_by_index(m, j->disk))
+		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu evacuates disk %u, which does not exist",
+				 id, j->disk);
+	return 0;
+}
+
+/* Jobs: known kind and state, an id of their own, and what each kind
+ * needs; one job of a kind per volume (restripe), one level job, one
+ * evacuation per disk. */
+static int validate_jobs(const struct vctl_mld *m, struct vctl_err *err)
+{
 	for (uint32_t i = 0; i < m->njobs; i++) {
 		const struct vctl_mld_job *j = &m->jobs[i];
 		unsigned long long id = j->id;
 		if (j->id == 0 || j->id >= m->pool.next_id || vctl_mld_volume_by_id(m, j->id))
 			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu has a bad id", id);
-		if (j->kind != VCTL_JOB_RESTRIPE)
+		if (j->kind != VCTL_JOB_RESTRIPE && j->kind != VCTL_JOB_LEVEL &&
+		    j->kind != VCTL_JOB_EVACUATE)
 			return vctl_errf(err, -VCTL_E_VERSION,
 					 "MLD: job %llu is of unknown kind %u (written by a newer vctl?)",
 					 id, j->kind);
 		if (j->state != VCTL_JOB_RUNNING && j->state != VCTL_JOB_CANCELLING)
 			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu has unknown state %u", id,
 					 j->state);
-		const struct vctl_mld_volume *v = vctl_mld_volume_by_id(m, j->volume);
-		if (!v)
-			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu works on volume %llu, which does not exist",
-					 id, (unsigned long long)j->volume);
-		if (v->flags & VCTL_VOL_CLONE)
-			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu restripes snapclone %s, which is still being copied",
-					 id, v->name);
-		if (j->cursor > (v->size + g->rseg_size - 1) / g->rseg_size)
-			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu has cursor %llu past the end of %s",
-					 id, (unsigned long long)j->cursor, v->name);
-		struct vctl_rsd_layout l = {.raid = (uint8_t)j->raid, .width = (uint8_t)j->width,
-					    .stripe = j->stripe};
-		struct vctl_err le;
-		if (j->raid > 255 || j->width > 255 || vctl_layout_check(&l, g, &le) < 0)
-			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu: %s", id,
-					 j->raid > 255 || j->width > 255 ? "bad layout" : le.msg);
-		if (j->raid == v->raid && j->width == v->width && j->stripe == v->stripe)
-			return vctl_errf(err, -VCTL_E_CORRUPT,
-					 "MLD: job %llu restripes %s to the layout it has", id, v->name);
+		int r = j->kind == VCTL_JOB_RESTRIPE ? validate_restripe(m, j, err)
+						     : validate_pool_job(m, j, err);
+		if (r < 0)
+			return r;
 		for (uint32_t k = 0; k < i; k++)
 			if (m->jobs[k].id == j->id ||
-			    (m->jobs[k].volume == j->volume && m->jobs[k].kind == j->kind))
+			    (m->jobs[k].volume == j->volume && m->jobs[k].kind == j->kind &&
+			     (j->kind != VCTL_JOB_EVACUATE || m->jobs[k].disk == j->disk)))
 				return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu appears twice", id);
 	}
 	return 0;
@@ -977,7 +1016,15 @@ struct vctl_mld_job *vctl_mld_job_of(const struct vctl_mld *m, uint64_t vol, uin
 
 const char *vctl_job_kind_name(uint32_t kind)
 {
-	return kind == VCTL_JOB_RESTRIPE ? "restripe" : "unknown";
+	switch (kind) {
+	case VCTL_JOB_RESTRIPE:
+		return "restripe";
+	case VCTL_JOB_LEVEL:
+		return "level";
+	case VCTL_JOB_EVACUATE:
+		return "evacuate";
+	}
+	return "unknown";
 }
 
 const char *vctl_job_state_name(uint32_t state)

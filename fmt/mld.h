@@ -107,6 +107,8 @@ struct vctl_mld_volume {
  * cursor instead.) */
 enum vctl_job_kind {
 	VCTL_JOB_RESTRIPE = 1,
+	VCTL_JOB_LEVEL = 2,    /* PSEGs move until each disk holds its share */
+	VCTL_JOB_EVACUATE = 3, /* PSEGs move off a disk, which then leaves */
 };
 enum vctl_job_state {
 	VCTL_JOB_RUNNING = 1,
@@ -115,14 +117,20 @@ enum vctl_job_state {
 
 struct vctl_mld_job {
 	uint64_t id;      /* from the pool's next_id, like volume ids */
-	uint64_t volume;  /* id of the volume it works on */
+	uint64_t volume;  /* restripe: id of the volume it works on; else 0 */
 	uint64_t created; /* Unix seconds */
-	uint64_t cursor;  /* RSEGs below it were visited by the background transfer */
+	uint64_t cursor;  /* restripe: RSEGs below it were visited by the
+			     background transfer; level, evacuate: PSEGs moved */
 	uint64_t rate;    /* bytes/s the background transfer may move; 0 = unpaced */
 	uint32_t kind, state;
-	/* restripe: the layout the volume's data moves away from (it moves
-	 * to the volume's own raid, width and stripe) */
-	uint32_t raid, width, stripe;
+	union {
+		/* restripe: the layout the volume's data moves away from (it
+		 * moves to the volume's own raid, width and stripe) */
+		struct {
+			uint32_t raid, width, stripe;
+		};
+		uint32_t disk; /* evacuate: the disk it empties (in raid's place) */
+	};
 };
 
 /* An extent of the metadata space: one PSEG, mirrored on `ncopies` disks.

@@ -27,8 +27,7 @@ static int find_disk(const struct vctl_pool *p, uint32_t index, struct vctl_mld_
 	return 0;
 }
 
-/* A volume that owns data in RSD id, for messages; "?" if none. */
-static const char *owner_of(const struct vctl_pool *p, uint32_t id)
+const char *vctl_rsd_owner(const struct vctl_pool *p, uint32_t id)
 {
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	for (uint32_t i = 0; i < p->st->nvmaps; i++) {
@@ -69,7 +68,7 @@ int vctl_disk_fail(struct vctl_pool *p, uint32_t index, struct vctl_err *err)
 			if (vctl_member_disk(rsd->m[k]) == index && !redundant_without(p, rsd, k))
 				r = vctl_errf(err, -VCTL_E_REFUSED,
 					      "disk %u holds data of volume %s (RStore %u, %s) that no other disk has: failing it would lose it",
-					      index, owner_of(p, id), id, vctl_raid_name(rsd->raid));
+					      index, vctl_rsd_owner(p, id), id, vctl_raid_name(rsd->raid));
 	}
 	for (uint32_t i = 0; r == 0 && i < p->mld.nmeta; i++) {
 		const struct vctl_mld_meta *e = &p->mld.meta[i];
@@ -93,8 +92,7 @@ int vctl_disk_fail(struct vctl_pool *p, uint32_t index, struct vctl_err *err)
 	return r;
 }
 
-/* RSDs that a volume asking for --separate enclosure owns data in. */
-static uint8_t *strict_rsds(const struct vctl_pool *p)
+uint8_t *vctl_strict_rsds(const struct vctl_pool *p)
 {
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	uint8_t *b = calloc(p->st->nrsd / 8 + 1, 1);
@@ -140,8 +138,7 @@ static int room_for_one(struct move **mv, uint32_t n, uint32_t *cap, struct vctl
 	return 0;
 }
 
-/* The new place of member k of r. */
-static int place_member(struct vctl_pool *p, uint32_t id, const struct vctl_rsd *r, unsigned k,
+int vctl_place_member(struct vctl_pool *p, uint32_t id, const struct vctl_rsd *r, unsigned k,
 			bool strict, uint32_t *member, struct vctl_err *err)
 {
 	uint32_t exclude[VCTL_RSD_MAX_MEMBERS], avoid[VCTL_RSD_MAX_MEMBERS];
@@ -162,7 +159,7 @@ static int place_member(struct vctl_pool *p, uint32_t id, const struct vctl_rsd 
 			snprintf(what, sizeof(what), "for the %s half of mirror %u", k & 1 ? "second" : "first",
 				 k / 2);
 		snprintf(msg, sizeof(msg), "%s", err->msg);
-		rc = vctl_errf(err, rc, "%s %s of RStore %u of volume %s", msg, what, id, owner_of(p, id));
+		rc = vctl_errf(err, rc, "%s %s of RStore %u of volume %s", msg, what, id, vctl_rsd_owner(p, id));
 	}
 	return rc;
 }
@@ -182,7 +179,7 @@ int vctl_disk_replace(struct vctl_pool *p, uint32_t index, struct vctl_replace_r
 		r = vctl_errf(err, -VCTL_E_REFUSED,
 			      "disk %u is active and present: fail it first (vctl disk fail %u)", index,
 			      index);
-	if (r == 0 && !(strict = strict_rsds(p)))
+	if (r == 0 && !(strict = vctl_strict_rsds(p)))
 		r = vctl_errf(err, -ENOMEM, "out of memory");
 	/* Every decision first: a refusal changes nothing. */
 	for (uint32_t id = 0; r == 0 && id < p->st->nrsd; id++) {
@@ -193,13 +190,13 @@ int vctl_disk_replace(struct vctl_pool *p, uint32_t index, struct vctl_replace_r
 			if (rsd->raid == VCTL_RAID0) {
 				r = vctl_errf(err, -VCTL_E_REFUSED,
 					      "RStore %u of volume %s is raid0: its data on disk %u is lost, nothing can rebuild it",
-					      id, owner_of(p, id), index);
+					      id, vctl_rsd_owner(p, id), index);
 				break;
 			}
 			if ((r = room_for_one(&mv, n, &cap, err)) < 0)
 				break;
 			mv[n] = (struct move){.id = id, .k = k};
-			r = place_member(p, id, rsd, k, bit_get(strict, id), &mv[n].member, err);
+			r = vctl_place_member(p, id, rsd, k, bit_get(strict, id), &mv[n].member, err);
 			n += r == 0;
 		}
 	}

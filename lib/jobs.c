@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "clone.h"
+#include "disk.h"
 #include "jobs.h"
 #include "restripe.h"
 #include "state.h"
@@ -15,6 +16,9 @@
  * waits little for the lock; in the foreground, more per commit. */
 #define BG_RSEGS 2u
 #define FG_RSEGS 8u
+/* PSEGs per level or evacuate step (each move is a commit of its own). */
+#define BG_PSEGS 1u
+#define FG_PSEGS 4u
 /* After client I/O, the job thread waits this long before its next step. */
 #define YIELD_MS 2u
 
@@ -154,7 +158,7 @@ int vctl_jobs_list(const struct vctl_pool *p, struct vctl_job **out, uint32_t *n
 			continue;
 		}
 		struct vctl_job *jb = &(*out)[k++];
-		jb->rseg_size = m->pool.geom.rseg_size;
+		jb->unit_size = m->pool.geom.rseg_size;
 		if (vol) {
 			const struct vctl_mld_volume *v = &m->vols[i++];
 			const struct vctl_mld_volume *o = v->origin ? vctl_mld_volume_by_id(m, v->origin) : NULL;
@@ -168,18 +172,27 @@ int vctl_jobs_list(const struct vctl_pool *p, struct vctl_job **out, uint32_t *n
 			jb->from = jb->to = layout(v->raid, v->width, v->stripe);
 		} else {
 			const struct vctl_mld_job *j = &m->jobs[ji++];
-			const struct vctl_mld_volume *v = vctl_mld_volume_by_id(m, j->volume);
 			jb->id = j->id;
 			jb->kind = vctl_job_kind_name(j->kind);
 			jb->state = vctl_job_state_name(j->state);
+			jb->rate_limit = j->rate;
+			if (j->kind != VCTL_JOB_RESTRIPE) {
+				jb->in_psegs = true;
+				jb->unit_size = m->pool.geom.pseg_size;
+				jb->disk = j->kind == VCTL_JOB_EVACUATE ? j->disk : 0;
+				jb->cursor = j->cursor;
+				jb->total = j->cursor + vctl_move_remaining(p, j);
+				jb->rate = rate_of(jb->id) * (double)jb->unit_size;
+				continue;
+			}
+			const struct vctl_mld_volume *v = vctl_mld_volume_by_id(m, j->volume);
 			snprintf(jb->volume, sizeof(jb->volume), "%s", v->name);
 			jb->from = layout(j->raid, j->width, j->stripe);
 			jb->to = layout(v->raid, v->width, v->stripe);
 			jb->cursor = j->cursor;
 			jb->total = nrseg_of(p, v);
-			jb->rate_limit = j->rate;
 		}
-		jb->rate = rate_of(jb->id) * (double)jb->rseg_size;
+		jb->rate = rate_of(jb->id) * (double)jb->unit_size;
 	}
 	*n = k;
 	vctl_rwlock_unlock(l);
@@ -193,8 +206,10 @@ int vctl_job_step(struct vctl_pool *p, uint64_t id, uint64_t threshold, bool bac
 	vctl_rwlock_rd(&p->lock);
 	const struct vctl_mld_job *j = vctl_mld_job_by_id(&p->mld, id);
 	const struct vctl_mld_volume *v = j ? vctl_mld_volume_by_id(&p->mld, j->volume) : NULL;
-	uint64_t rate = j ? j->rate : 0, cursor = j ? j->cursor : 0;
-	pr->total = v ? nrseg_of(p, v) : 0;
+	uint64_t rate = j ? j->rate : 0, cursor = j ? j->cursor : 0, pseg = p->mld.pool.geom.pseg_size;
+	uint32_t kind = j ? j->kind : 0;
+	pr->total = v ? nrseg_of(p, v) : j ? cursor + vctl_move_remaining(p, j) : 0;
+	pr->in_psegs = j && kind != VCTL_JOB_RESTRIPE;
 	vctl_rwlock_unlock(&p->lock);
 	int r;
 	if (!j) {
@@ -209,12 +224,20 @@ int vctl_job_step(struct vctl_pool *p, uint64_t id, uint64_t threshold, bool bac
 	pr->cursor = cursor;
 	if ((pr->wait_ms = wait_before(p, id, cursor, background)) > 0)
 		return 0;
-	uint64_t moved;
-	r = vctl_restripe_step(p, id, background ? BG_RSEGS : FG_RSEGS, &moved, err);
-	pace_note(id, moved, rate);
+	uint64_t moved, unit;
+	if (kind == VCTL_JOB_RESTRIPE) {
+		r = vctl_restripe_step(p, id, background ? BG_RSEGS : FG_RSEGS, &moved, err);
+		unit = 1; /* restripe steps count bytes */
+	} else {
+		r = vctl_move_step(p, id, background ? BG_PSEGS : FG_PSEGS, &moved, err);
+		unit = pseg;
+	}
+	pace_note(id, moved * unit, rate);
 	vctl_rwlock_rd(&p->lock);
 	j = vctl_mld_job_by_id(&p->mld, id);
 	pr->cursor = j ? j->cursor : pr->total;
+	if (j && kind != VCTL_JOB_RESTRIPE)
+		pr->total = j->cursor + vctl_move_remaining(p, j);
 	vctl_rwlock_unlock(&p->lock);
 	if (r == 0)
 		rate_note(id, pr->cursor);
@@ -227,7 +250,19 @@ int vctl_job_cancel(struct vctl_pool *p, uint64_t id, bool *more, struct vctl_er
 	bool recorded = vctl_mld_job_by_id(&p->mld, id) != NULL;
 	vctl_rwlock_unlock(&p->lock);
 	*more = recorded;
-	return recorded ? vctl_restripe_cancel(p, id, err) : vctl_snapclone_cancel(p, id, err);
+	if (!recorded)
+		return vctl_snapclone_cancel(p, id, err);
+	vctl_rwlock_wr(&p->lock);
+	struct vctl_mld_job *j = vctl_mld_job_by_id(&p->mld, id);
+	int r = 1;
+	if (j && j->kind != VCTL_JOB_RESTRIPE) {
+		/* nothing to undo: every move so far is whole */
+		*more = false;
+		vctl_job_remove(p, id);
+		r = vctl_pool_commit(p, err);
+	}
+	vctl_rwlock_unlock(&p->lock);
+	return r == 1 ? vctl_restripe_cancel(p, id, err) : r;
 }
 
 int vctl_job_add(struct vctl_pool *p, const struct vctl_mld_job *j, struct vctl_err *err)
@@ -319,11 +354,18 @@ static void *runner_main(void *arg)
 					idle_ms = 1000;
 				} else if (r == 1) {
 					char msg[200];
-					bool clone = !strcmp(jobs[i].kind, "snapclone");
-					snprintf(msg, sizeof(msg),
-						 clone ? "job %llu: snapclone %s shares nothing now"
-						       : "job %llu: restripe of %s is done",
-						 (unsigned long long)jobs[i].id, jobs[i].volume);
+					if (!strcmp(jobs[i].kind, "snapclone"))
+						snprintf(msg, sizeof(msg), "job %llu: snapclone %s shares nothing now",
+							 (unsigned long long)jobs[i].id, jobs[i].volume);
+					else if (!strcmp(jobs[i].kind, "restripe"))
+						snprintf(msg, sizeof(msg), "job %llu: restripe of %s is done",
+							 (unsigned long long)jobs[i].id, jobs[i].volume);
+					else if (!strcmp(jobs[i].kind, "evacuate"))
+						snprintf(msg, sizeof(msg), "job %llu: disk %u is empty and left the pool",
+							 (unsigned long long)jobs[i].id, jobs[i].disk);
+					else
+						snprintf(msg, sizeof(msg), "job %llu: the pool is level",
+							 (unsigned long long)jobs[i].id);
 					jr->log(jr->ctx, msg);
 				} else if (pr.wait_ms < wait_ms) {
 					wait_ms = pr.wait_ms;

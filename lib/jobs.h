@@ -13,13 +13,16 @@
 
 struct vctl_job {
 	uint64_t id;
-	const char *kind;  /* "snapclone", "restripe" */
-	const char *state; /* snapclone: copying, leaving; restripe: running, cancelling */
+	const char *kind;  /* "snapclone", "restripe", "level", "evacuate" */
+	const char *state; /* snapclone: copying, leaving; else running, cancelling */
 	char volume[VCTL_NAME_MAX + 1];
 	char origin[VCTL_NAME_MAX + 1];      /* snapclone: what it was taken of */
 	struct vctl_rsd_layout from, to;     /* restripe: the layouts it moves between */
-	uint64_t cursor, total;              /* RSEGs visited, of all */
-	uint64_t rseg_size;
+	uint32_t disk;                       /* evacuate: the disk it empties */
+	bool in_psegs;                       /* level, evacuate: cursor and total
+						count PSEGs moved; else RSEGs visited */
+	uint64_t cursor, total;              /* RSEGs (PSEGs) done, of all */
+	uint64_t unit_size;                  /* bytes of an RSEG (PSEG) */
 	uint64_t rate_limit;                 /* bytes/s, 0 = unpaced */
 	double rate; /* bytes/s visited, when this process runs it; else 0 */
 };
@@ -27,7 +30,8 @@ struct vctl_job {
 int vctl_jobs_list(const struct vctl_pool *p, struct vctl_job **jobs, uint32_t *n);
 
 struct vctl_job_progress {
-	uint64_t cursor, total; /* RSEGs visited, of all */
+	uint64_t cursor, total; /* RSEGs visited (PSEGs moved), of all */
+	bool in_psegs;          /* level, evacuate: counted in PSEGs */
 	unsigned wait_ms;       /* paced: nothing done; step again after this */
 };
 /* One step of job id, the pool lock held only for the step. background:
@@ -39,7 +43,8 @@ int vctl_job_step(struct vctl_pool *p, uint64_t id, uint64_t threshold, bool bac
 		  struct vctl_job_progress *pr, struct vctl_err *err);
 /* Cancels job id: a snapclone stays a plain snapshot (done at once); a
  * restripe turns around and moves its data back (*more: a job is left to
- * run). */
+ * run); leveling stops where it is; an evacuation stops and its disk
+ * takes new data again. */
 int vctl_job_cancel(struct vctl_pool *p, uint64_t id, bool *more, struct vctl_err *err);
 
 /* The thread of `vctl serve` that runs every job a step at a time while

@@ -118,7 +118,7 @@ static int grow(struct vctl_pool *p, struct vctl_err *err)
 	struct vctl_state *st = p->st;
 	unsigned usable = 0;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++)
-		usable += vctl_disk_usable(p, p->mld.disks[i].index);
+		usable += vctl_disk_allocatable(p, p->mld.disks[i].index);
 	unsigned n = usable < VCTL_META_MAX_COPIES ? usable : VCTL_META_MAX_COPIES;
 	if (n == 0)
 		return vctl_errf(err, -EIO, "no usable disk for metadata");

@@ -15,6 +15,19 @@ bool vctl_disk_usable(const struct vctl_pool *p, uint32_t disk)
 	return d && d->state == VCTL_DISK_ACTIVE && m && m->writable;
 }
 
+bool vctl_disk_leaving(const struct vctl_pool *p, uint32_t disk)
+{
+	for (uint32_t i = 0; i < p->mld.njobs; i++)
+		if (p->mld.jobs[i].kind == VCTL_JOB_EVACUATE && p->mld.jobs[i].disk == disk)
+			return true;
+	return false;
+}
+
+bool vctl_disk_allocatable(const struct vctl_pool *p, uint32_t disk)
+{
+	return vctl_disk_usable(p, disk) && !vctl_disk_leaving(p, disk);
+}
+
 unsigned vctl_usable_enclosures(const struct vctl_pool *p)
 {
 	unsigned n = 0;
@@ -22,7 +35,7 @@ unsigned vctl_usable_enclosures(const struct vctl_pool *p)
 		bool has = false;
 		for (uint32_t i = 0; i < p->mld.ndisks && !has; i++)
 			has = p->mld.disks[i].encl == p->mld.encl[e].id &&
-			      vctl_disk_usable(p, p->mld.disks[i].index);
+			      vctl_disk_allocatable(p, p->mld.disks[i].index);
 		n += has;
 	}
 	return n;
@@ -53,7 +66,7 @@ unsigned vctl_usable_disks(const struct vctl_pool *p)
 {
 	unsigned n = 0;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++)
-		n += vctl_disk_usable(p, p->mld.disks[i].index);
+		n += vctl_disk_allocatable(p, p->mld.disks[i].index);
 	return n;
 }
 
@@ -124,6 +137,19 @@ uint64_t vctl_space_free_psegs(const struct vctl_pool *p, uint32_t disk)
 	return d->pseg_count - p->st->npused[disk];
 }
 
+static uint32_t find_free_pseg(const struct vctl_pool *p, uint32_t disk);
+
+int vctl_space_take(struct vctl_pool *p, uint32_t disk, uint32_t *member)
+{
+	uint32_t pseg = find_free_pseg(p, disk);
+	if (pseg == UINT32_MAX)
+		return -ENOSPC;
+	bit_set(p->st->pused[disk], pseg);
+	p->st->npused[disk]++;
+	*member = vctl_member(disk, pseg);
+	return 0;
+}
+
 static uint32_t find_free_pseg(const struct vctl_pool *p, uint32_t disk)
 {
 	const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, disk);
@@ -183,7 +209,7 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 	unsigned nc = 0, usable = 0;
 	uint32_t order[VCTL_MAX_DISKS];
 	for (uint32_t i = 0; i < p->mld.ndisks; i++)
-		if (vctl_disk_usable(p, p->mld.disks[i].index))
+		if (vctl_disk_allocatable(p, p->mld.disks[i].index))
 			order[usable++] = p->mld.disks[i].index;
 	if (usable < n)
 		return vctl_errf(err, -VCTL_E_REFUSED,
@@ -315,7 +341,7 @@ int vctl_space_alloc_one(struct vctl_pool *p, const uint32_t *exclude, unsigned 
 	bool have = false, have_fb = false;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
 		const struct vctl_mld_disk *d = &p->mld.disks[i];
-		bool skip = !vctl_disk_usable(p, d->index) || !vctl_space_free_psegs(p, d->index);
+		bool skip = !vctl_disk_allocatable(p, d->index) || !vctl_space_free_psegs(p, d->index);
 		for (unsigned k = 0; !skip && k < nexclude; k++)
 			skip = vctl_member_disk(exclude[k]) == d->index;
 		if (skip)

@@ -147,6 +147,12 @@ enum vctl_spread vctl_volume_spread(const struct vctl_mld_volume *v, bool *stric
 int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
 		    struct vctl_err *err);
 bool vctl_disk_usable(const struct vctl_pool *p, uint32_t disk);
+/* Being emptied by an evacuate job (vctl disk remove). */
+bool vctl_disk_leaving(const struct vctl_pool *p, uint32_t disk);
+/* Usable, and not leaving: new PSEGs may be placed on it. */
+bool vctl_disk_allocatable(const struct vctl_pool *p, uint32_t disk);
+/* Claims the first free PSEG of `disk`; -ENOSPC if it has none. */
+int vctl_space_take(struct vctl_pool *p, uint32_t disk, uint32_t *member);
 unsigned vctl_usable_disks(const struct vctl_pool *p);
 /* Enclosures holding a usable disk. */
 unsigned vctl_usable_enclosures(const struct vctl_pool *p);

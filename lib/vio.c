@@ -148,7 +148,7 @@ int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, bool copy, u
 	uint64_t mine = copy ? v->reserve : 0;
 	uint64_t others = vctl_pool_reserved_psegs(p) - mine, avail = 0;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++)
-		if (vctl_disk_usable(p, p->mld.disks[i].index))
+		if (vctl_disk_allocatable(p, p->mld.disks[i].index))
 			avail += vctl_space_free_psegs(p, p->mld.disks[i].index);
 	if (others && avail < others + n) /* else the allocator names the shortfall */
 		return vctl_errf(err, -ENOSPC,

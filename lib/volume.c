@@ -69,7 +69,7 @@ static int check_room(const struct vctl_pool *p, const struct vctl_mld_volume *v
 	 * capacity c_i per disk, n RStores fit iff sum(min(c_i, n)) >= n*m. */
 	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
 		uint32_t d = p->mld.disks[i].index;
-		if (!vctl_disk_usable(p, d))
+		if (!vctl_disk_allocatable(p, d))
 			continue;
 		uint64_t f = vctl_space_free_psegs(p, d);
 		free_total += f < n ? f : n;

@@ -70,9 +70,9 @@ expect() {
 	done
 }
 
-@test "second word: disk -> fail list replace" {
+@test "second word: disk -> add fail list remove replace" {
 	complete_words disk ""
-	expect fail list replace
+	expect add fail list remove replace
 }
 
 @test "second word: dump -> label mld volume map tree" {
@@ -109,7 +109,7 @@ expect() {
 
 @test "an alias completes as its command" {
 	complete_words l
-	expect list ls
+	expect level list ls
 	complete_words ls --
 	# shellcheck disable=SC2046
 	expect $(vctl __complete options list)
@@ -139,7 +139,7 @@ expect() {
 	complete_words -p "$BATS_TEST_TMPDIR" --json statu
 	expect status
 	complete_words -p "$BATS_TEST_TMPDIR" disk ""
-	expect fail list replace
+	expect add fail list remove replace
 	# DISK of dump label: the names in that pool directory
 	mkdir p
 	touch p/disk0.img p/disk1.img p/vctl.lock

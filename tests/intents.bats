@@ -199,7 +199,7 @@ encl_of_disk() {
 	assert_output "vctl disk fail: disk $d has failed already"
 	assert_unchanged "$P" "$before"
 	run -0 --separate-stderr vctl -p "$P" --json disk replace "$d"
-	[ "$(jq -c 'keys' <<<"$output")" = '["extents","rebuilt_bytes","replaced","rstores","version"]' ]
+	[ "$(jq -c 'keys' <<<"$output")" = '["extents","rebuilt_bytes","removed","replaced","rstores","version"]' ]
 	run -0 vctl -p "$P" check
 }
 
@@ -227,9 +227,13 @@ fio_until() {
 		fio_until "$v" &
 		pids+=($!)
 	done
-	sleep 1
-	# a disk every volume uses
-	d=$(vctl -p "$P" --json dump map m10 | jq '.runs[0].members[0].disk')
+	# a disk every volume uses, once fio has written (at most 20 s)
+	d=
+	for _ in $(seq 200); do
+		d=$(vctl -p "$P" --json dump map m10 | jq '.runs[0].members[0].disk // empty')
+		[ -z "$d" ] || break
+		sleep 0.1
+	done
 	run -0 vctl -p "$P" disk fail "$d"
 	sleep 1
 	run -0 vctl -p "$P" disk replace "$d"
