@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 
 #include "cmd.h"
 #include "lib/clone.h"
@@ -43,6 +44,7 @@ const struct poptOption disk_remove_options[] = {
 	POPT_TABLEEND};
 
 struct disk_opts {
+	char enclosure_buf[256]; /* popt's argument does not outlive the callback */
 	const char *enclosure;
 	bool force, wait;
 };
@@ -52,8 +54,10 @@ static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st, struct 
 	(void)c;
 	(void)err;
 	struct disk_opts *o = st;
-	if (val == O_ENCL)
-		o->enclosure = arg;
+	if (val == O_ENCL) {
+		snprintf(o->enclosure_buf, sizeof(o->enclosure_buf), "%s", arg);
+		o->enclosure = o->enclosure_buf;
+	}
 	else if (val == O_FORCE)
 		o->force = true;
 	else

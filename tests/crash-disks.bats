@@ -33,3 +33,26 @@ volumes() {
 	}
 	SAME=1 sweep disk replace 1
 }
+
+@test "crash sweep: disk add (labels, the commit that names the disk)" {
+	base_pool() { volumes "$1"; }
+	truncate -s 16M "$D/new.img"
+	# every run takes the same image: one a crash left labelled is taken
+	# back, one a run added is not a disk of the fresh copy's pool
+	SAME=1 sweep disk add "$D/new.img" --enclosure e1
+}
+
+@test "crash sweep: level (every move: copy, flush, commit; the end of the job)" {
+	base_pool() {
+		volumes "$1"
+		truncate -s 16M "$1/new0.img" "$1/new1.img"
+		"$VCTL" -p "$1" disk add "$1/new0.img" --enclosure e0 -q
+		"$VCTL" -p "$1" disk add "$1/new1.img" --enclosure e2 -q
+	}
+	SAME=1 sweep level
+}
+
+@test "crash sweep: disk remove (every move, the commit that drops the disk, the wipe)" {
+	base_pool() { volumes "$1"; }
+	SAME=1 sweep disk remove 2
+}
