@@ -249,8 +249,13 @@ static void print_mld(struct out *o, const struct vctl_mld *m)
 		out_text(o, " (%s)\n", vctl_job_kind_name(j->kind));
 		out_u64(o, "state", "  state          %llu", j->state);
 		out_text(o, " (%s)\n", vctl_job_state_name(j->state));
-		out_u64(o, "raid", "  raid           %llu", j->raid);
-		out_text(o, " (%s)\n", vctl_raid_name((uint8_t)j->raid));
+		if (j->kind == VCTL_JOB_EVACUATE) {
+			/* the disk sits where a restripe keeps its raid */
+			out_u64(o, "disk", "  disk           %llu\n", j->disk);
+		} else {
+			out_u64(o, "raid", "  raid           %llu", j->raid);
+			out_text(o, " (%s)\n", vctl_raid_name((uint8_t)j->raid));
+		}
 		out_u64(o, "width", "  width          %llu\n", j->width);
 		out_u64(o, "stripe", "  stripe         %llu\n", j->stripe);
 		out_obj_end(o);

@@ -436,7 +436,7 @@ int main(void)
 		{"zero id", "bad id", {.id = 0}},
 		{"a volume's id", "bad id", {.id = 5}},
 		{"id beyond next_id", "bad id", {.id = 77}},
-		{"unknown kind", "unknown kind", {.kind = 2}},
+		{"unknown kind", "unknown kind", {.kind = 9}},
 		{"unknown state", "unknown state", {.state = 3}},
 		{"missing volume", "does not exist", {.volume = 9}},
 		{"cursor past the end", "past the end", {.cursor = 257}},
@@ -468,9 +468,64 @@ int main(void)
 	*j = good;
 	ok(vctl_mld_validate(&m, &e) == 0, "the job record is valid again: %s", e.msg);
 
+	/* Level and evacuate: pool jobs, the disk in raid's place. */
+	struct vctl_mld_job *pj = calloc(3, sizeof(*pj));
+	pj[0] = good;
+	pj[1] = (struct vctl_mld_job){.id = 7, .kind = VCTL_JOB_LEVEL, .state = VCTL_JOB_RUNNING,
+				      .cursor = 3, .rate = 4096};
+	pj[2] = (struct vctl_mld_job){.id = 8, .kind = VCTL_JOB_EVACUATE, .state = VCTL_JOB_RUNNING,
+				      .disk = m.disks[m.ndisks - 1].index};
+	free(m.jobs);
+	m.jobs = pj;
+	m.njobs = 3;
+	m.pool.next_id = 9;
+	ok(vctl_mld_encode(&m, buf, CAP, &len, &e) == 0 && vctl_mld_decode(buf, len, 0, &d, &e) == 0,
+	   "level and evacuate jobs encode and decode: %s", e.msg);
+	ok(d.njobs == 3 && !memcmp(d.jobs, pj, 3 * sizeof(*pj)) && d.jobs[2].disk == pj[2].disk,
+	   "level and evacuate jobs round-trip");
+	vctl_mld_free(&d);
+	struct {
+		const char *what, *msg;
+		unsigned k;
+		struct vctl_mld_job bad;
+	} pcases[] = {
+		{"a level job naming a volume", "names a volume", 1, {.volume = 5}},
+		{"a cancelling level job", "cannot be cancelling", 1, {.state = VCTL_JOB_CANCELLING}},
+		{"a level job with a layout", "unused fields", 1, {.width = 2}},
+		{"an evacuation of no disk", "which does not exist", 2, {.disk = 99}},
+		{"an evacuation with a stripe", "unused fields", 2, {.stripe = 4096}},
+		{"a second level job", "appears twice", 2, {.kind = VCTL_JOB_LEVEL, .disk = 0}},
+	};
+	for (size_t i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+		struct vctl_mld_job saved = pj[pcases[i].k], *b = &pcases[i].bad, *t = &pj[pcases[i].k];
+		if (b->volume)
+			t->volume = b->volume;
+		if (b->state)
+			t->state = b->state;
+		if (b->width)
+			t->width = b->width;
+		if (b->stripe)
+			t->stripe = b->stripe;
+		if (b->kind) {
+			t->kind = b->kind;
+			t->disk = b->disk;
+		} else if (b->disk) {
+			t->disk = b->disk;
+		}
+		int r = vctl_mld_validate(&m, &e);
+		ok(r < 0 && strstr(e.msg, pcases[i].msg), "%s refused: %s", pcases[i].what, e.msg);
+		pj[pcases[i].k] = saved;
+	}
+	pj[1] = pj[2];
+	pj[1].id = 7;
+	ok(vctl_mld_validate(&m, &e) < 0 && strstr(e.msg, "appears twice"),
+	   "two evacuations of one disk refused: %s", e.msg);
+	pj[1].disk = m.disks[0].index;
+	ok(vctl_mld_validate(&m, &e) == 0, "evacuations of two disks are valid: %s", e.msg);
+
 	struct vctl_mld dup;
 	ok(vctl_mld_dup(&m, &dup) == 0 && same(&m, &dup) && dup.disks != m.disks, "dup");
-	ok(dup.njobs == 1 && dup.jobs != m.jobs && !memcmp(dup.jobs, m.jobs, sizeof(*m.jobs)),
+	ok(dup.njobs == 3 && dup.jobs != m.jobs && !memcmp(dup.jobs, m.jobs, 3 * sizeof(*m.jobs)),
 	   "dup copies the jobs");
 	vctl_mld_free(&dup);
 	vctl_mld_free(&m);
