@@ -37,6 +37,8 @@ const struct poptOption disk_replace_options[] = {
 	{"enclosure", 0, POPT_ARG_STRING, NULL, O_ENCL,
 	 "with FILE: the enclosure FILE is in (default: the failed disk's)", "NAME"},
 	{"force", 0, POPT_ARG_NONE, NULL, O_FORCE, "with FILE: overwrite whatever it holds", NULL},
+	{"wait", 0, POPT_ARG_NONE, NULL, O_WAIT,
+	 "return only once the rebuild is done (always so offline)", NULL},
 	POPT_TABLEEND};
 const struct poptOption disk_remove_options[] = {
 	{"wait", 0, POPT_ARG_NONE, NULL, O_WAIT,
@@ -155,9 +157,13 @@ int cmd_disk_replace(struct cmd_ctx *c)
 	if ((r = vctl_disk_replace(c->pool, index, &rep, &err)) < 0)
 		return cmd_fail(c, r, &err);
 	uint64_t job;
-	bool gone = false;
+	bool gone = false, done = !rep.job;
 	if (c->nargs == 2 && (r = vctl_disk_remove(c->pool, index, &job, &gone, &err)) < 0)
 		return cmd_fail(c, r, &err);
+	/* Offline nobody else would rebuild: the job runs here. */
+	if (rep.job && (!c->served || o.wait) &&
+	    (r = cmd_job_run(c, rep.job, VCTL_CLONE_THRESHOLD, &done)) != 0)
+		return r;
 	if (!c->quiet || c->json) {
 		out_begin(&c->out);
 		if (c->nargs == 2)
@@ -165,7 +171,9 @@ int cmd_disk_replace(struct cmd_ctx *c)
 		out_u64(&c->out, "replaced", "disk %llu replaced: ", index);
 		out_u64(&c->out, "rstores", "%llu RStore members", rep.rstores);
 		out_u64(&c->out, "extents", " and %llu metadata extent copies", rep.extents);
-		out_size(&c->out, "rebuilt_bytes", " (%s) rebuilt", rep.bytes);
+		out_size(&c->out, "rebuilt_bytes", done ? " (%s) rebuilt" : " (%s) to rebuild", rep.bytes);
+		out_u64(&c->out, "job", done ? NULL : " by job %llu", rep.job);
+		out_bool(&c->out, "done", NULL, done);
 		out_bool(&c->out, "removed", gone ? "; it left the pool\n" : "\n", gone);
 		out_end(&c->out);
 	}

@@ -77,6 +77,8 @@ static void print_job(struct out *o, const struct vctl_job *j)
 			 vctl_fmt_size(j->to.stripe, b, sizeof(b)));
 	} else if (!strcmp(j->kind, "evacuate")) {
 		snprintf(detail, sizeof(detail), "disk %u", j->disk);
+	} else if (!strcmp(j->kind, "rebuild")) {
+		snprintf(detail, sizeof(detail), "stale members");
 	} else if (j->in_psegs) {
 		snprintf(detail, sizeof(detail), "all disks");
 	} else {

@@ -32,7 +32,7 @@ const struct cmd vctl_commands[] = {
 	{"disk fail", cmd_disk_fail, CMD_POOL_RW, "disk fail INDEX",
 	 "Mark a disk failed: its redundant RStores run degraded.", disk_fail_options},
 	{"disk replace", cmd_disk_replace, CMD_POOL_RW,
-	 "disk replace INDEX [FILE [--enclosure NAME] [--force]]",
+	 "disk replace INDEX [FILE [--enclosure NAME] [--force]] [--wait]",
 	 "Rebuild what a failed disk held on other disks (or on FILE, which joins), keeping every intent.",
 	 disk_replace_options},
 	{"disk remove", cmd_disk_remove, CMD_POOL_RW, "disk remove INDEX [--wait]",

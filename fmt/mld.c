@@ -725,7 +725,7 @@ static int validate_restripe(const struct vctl_mld *m, const struct vctl_mld_job
 	return 0;
 }
 
-/* Level and evacuate work on the pool: no volume, never cancelling, and
+/* Level, evacuate and rebuild work on the pool: no volume, never cancelling, and
  * an evacuation names an existing disk (in raid's place; width, stripe
  * zero). */
 static int validate_pool_job(const struct vctl_mld *m, const struct vctl_mld_job *j,
@@ -750,7 +750,7 @@ static int validate_pool_job(const struct vctl_mld *m, const struct vctl_mld_job
 
 /* Jobs: known kind and state, an id of their own, and what each kind
  * needs; one job of a kind per volume (restripe), one level job, one
- * evacuation per disk. */
+ * rebuild job, one evacuation per disk. */
 static int validate_jobs(const struct vctl_mld *m, struct vctl_err *err)
 {
 	for (uint32_t i = 0; i < m->njobs; i++) {
@@ -759,7 +759,7 @@ static int validate_jobs(const struct vctl_mld *m, struct vctl_err *err)
 		if (j->id == 0 || j->id >= m->pool.next_id || vctl_mld_volume_by_id(m, j->id))
 			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu has a bad id", id);
 		if (j->kind != VCTL_JOB_RESTRIPE && j->kind != VCTL_JOB_LEVEL &&
-		    j->kind != VCTL_JOB_EVACUATE)
+		    j->kind != VCTL_JOB_EVACUATE && j->kind != VCTL_JOB_REBUILD)
 			return vctl_errf(err, -VCTL_E_VERSION,
 					 "MLD: job %llu is of unknown kind %u (written by a newer vctl?)",
 					 id, j->kind);
@@ -1023,6 +1023,8 @@ const char *vctl_job_kind_name(uint32_t kind)
 		return "level";
 	case VCTL_JOB_EVACUATE:
 		return "evacuate";
+	case VCTL_JOB_REBUILD:
+		return "rebuild";
 	}
 	return "unknown";
 }

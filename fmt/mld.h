@@ -109,6 +109,7 @@ enum vctl_job_kind {
 	VCTL_JOB_RESTRIPE = 1,
 	VCTL_JOB_LEVEL = 2,    /* PSEGs move until each disk holds its share */
 	VCTL_JOB_EVACUATE = 3, /* PSEGs move off a disk, which then leaves */
+	VCTL_JOB_REBUILD = 4,  /* stale members are rebuilt, one RStore a step */
 };
 enum vctl_job_state {
 	VCTL_JOB_RUNNING = 1,
@@ -120,7 +121,8 @@ struct vctl_mld_job {
 	uint64_t volume;  /* restripe: id of the volume it works on; else 0 */
 	uint64_t created; /* Unix seconds */
 	uint64_t cursor;  /* restripe: RSEGs below it were visited by the
-			     background transfer; level, evacuate: PSEGs moved */
+			     background transfer; level, evacuate: PSEGs moved;
+			     rebuild: members rebuilt */
 	uint64_t rate;    /* bytes/s the background transfer may move; 0 = unpaced */
 	uint32_t kind, state;
 	union {

@@ -3,17 +3,20 @@
  * A replacement is one allocator decision per member, made before
  * anything changes (so a refusal leaves the pool as it was), then one
  * commit that points every RStore at its new PSEGs with those members
- * marked stale, then the resync that rebuilds stale members (mirror copy,
- * raid5 reconstruction) and clears the marks. A crash between the two
- * commits leaves stale members, which are never read and which the next
- * open for writing rebuilds. */
+ * marked stale, and records a rebuild job. The job (lib/resync.c) then
+ * rebuilds the stale members (mirror copy, raid5 reconstruction) an
+ * RStore at a time and clears the marks, in the server's job thread while
+ * clients do I/O, or in the foreground offline. Stale members are never
+ * read; a crash anywhere leaves them for the job, or for the full resync
+ * at the next open after an unclean shutdown. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "disk.h"
+#include "jobs.h"
 #include "raid.h"
-#include "resync.h"
 #include "state.h"
 
 static int find_disk(const struct vctl_pool *p, uint32_t index, struct vctl_mld_disk **d,
@@ -267,11 +270,19 @@ int vctl_disk_replace(struct vctl_pool *p, uint32_t index, struct vctl_replace_r
 		}
 		rep->bytes += g->pseg_size;
 	}
-	/* The new places, marked stale (never read), then the rebuild. */
+	/* The new places, marked stale (never read), and the job that
+	 * rebuilds them, in one commit. */
+	const struct vctl_mld_job *rj = vctl_mld_job_of(&p->mld, 0, VCTL_JOB_REBUILD);
+	if (r == 0 && rj) {
+		rep->job = rj->id;
+	} else if (r == 0 && n) {
+		struct vctl_mld_job j = {.kind = VCTL_JOB_REBUILD, .state = VCTL_JOB_RUNNING,
+					 .created = (uint64_t)time(NULL)};
+		if ((r = vctl_job_add(p, &j, err)) == 0)
+			rep->job = p->mld.jobs[p->mld.njobs - 1].id;
+	}
 	if (r == 0)
 		r = vctl_pool_commit(p, err);
-	if (r == 0)
-		r = vctl_pool_resync(p, err);
 	free(mv);
 	free(strict);
 	vctl_rwlock_unlock(&p->lock);

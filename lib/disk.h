@@ -19,10 +19,12 @@ int vctl_disk_fail(struct vctl_pool *p, uint32_t index, struct vctl_err *err);
 struct vctl_replace_report {
 	uint32_t rstores;  /* members rebuilt */
 	uint32_t extents;  /* metadata extent copies rebuilt */
-	uint64_t bytes;    /* rebuilt */
+	uint64_t bytes;    /* to rebuild */
+	uint64_t job;      /* the rebuild job (0: nothing to rebuild) */
 };
-/* Rebuilds every member and metadata copy of a failed (or missing) disk
- * on PSEGs of other disks that keep each RStore's members on distinct
+/* Places every member and metadata copy of a failed (or missing) disk on
+ * PSEGs of other disks, marked stale, with a rebuild job (see
+ * vctl_rebuild_step) to fill them; the PSEGs keep each RStore's members on distinct
  * disks and its volume's intent (--separate enclosure: never the
  * enclosure of a mirror partner, or of another raid5 member); prefers
  * that even without the intent. Refused, with the pool unchanged, when

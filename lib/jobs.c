@@ -10,6 +10,7 @@
 #include "disk.h"
 #include "jobs.h"
 #include "restripe.h"
+#include "resync.h"
 #include "state.h"
 
 /* RSEGs per restripe step: in the job thread, few, so that client I/O
@@ -130,6 +131,12 @@ static uint64_t nrseg_of(const struct vctl_pool *p, const struct vctl_mld_volume
 	return (v->size + p->mld.pool.geom.rseg_size - 1) / p->mld.pool.geom.rseg_size;
 }
 
+/* PSEGs a pool job has still to move or rebuild, with the lock held. */
+static uint64_t remaining(const struct vctl_pool *p, const struct vctl_mld_job *j)
+{
+	return j->kind == VCTL_JOB_REBUILD ? vctl_rebuild_remaining(p) : vctl_move_remaining(p, j);
+}
+
 static struct vctl_rsd_layout layout(uint32_t raid, uint32_t width, uint32_t stripe)
 {
 	return (struct vctl_rsd_layout){.raid = (uint8_t)raid, .width = (uint8_t)width,
@@ -181,7 +188,7 @@ int vctl_jobs_list(const struct vctl_pool *p, struct vctl_job **out, uint32_t *n
 				jb->unit_size = m->pool.geom.pseg_size;
 				jb->disk = j->kind == VCTL_JOB_EVACUATE ? j->disk : 0;
 				jb->cursor = j->cursor;
-				jb->total = j->cursor + vctl_move_remaining(p, j);
+				jb->total = j->cursor + remaining(p, j);
 				jb->rate = rate_of(jb->id) * (double)jb->unit_size;
 				continue;
 			}
@@ -208,7 +215,7 @@ int vctl_job_step(struct vctl_pool *p, uint64_t id, uint64_t threshold, bool bac
 	const struct vctl_mld_volume *v = j ? vctl_mld_volume_by_id(&p->mld, j->volume) : NULL;
 	uint64_t rate = j ? j->rate : 0, cursor = j ? j->cursor : 0, pseg = p->mld.pool.geom.pseg_size;
 	uint32_t kind = j ? j->kind : 0;
-	pr->total = v ? nrseg_of(p, v) : j ? cursor + vctl_move_remaining(p, j) : 0;
+	pr->total = v ? nrseg_of(p, v) : j ? cursor + remaining(p, j) : 0;
 	pr->in_psegs = j && kind != VCTL_JOB_RESTRIPE;
 	vctl_rwlock_unlock(&p->lock);
 	int r;
@@ -228,6 +235,9 @@ int vctl_job_step(struct vctl_pool *p, uint64_t id, uint64_t threshold, bool bac
 	if (kind == VCTL_JOB_RESTRIPE) {
 		r = vctl_restripe_step(p, id, background ? BG_RSEGS : FG_RSEGS, &moved, err);
 		unit = 1; /* restripe steps count bytes */
+	} else if (kind == VCTL_JOB_REBUILD) {
+		r = vctl_rebuild_step(p, id, background ? BG_PSEGS : FG_PSEGS, &moved, err);
+		unit = pseg;
 	} else {
 		r = vctl_move_step(p, id, background ? BG_PSEGS : FG_PSEGS, &moved, err);
 		unit = pseg;
@@ -237,7 +247,7 @@ int vctl_job_step(struct vctl_pool *p, uint64_t id, uint64_t threshold, bool bac
 	j = vctl_mld_job_by_id(&p->mld, id);
 	pr->cursor = j ? j->cursor : pr->total;
 	if (j && kind != VCTL_JOB_RESTRIPE)
-		pr->total = j->cursor + vctl_move_remaining(p, j);
+		pr->total = j->cursor + remaining(p, j);
 	vctl_rwlock_unlock(&p->lock);
 	if (r == 0)
 		rate_note(id, pr->cursor);
@@ -360,6 +370,9 @@ static void *runner_main(void *arg)
 					else if (!strcmp(jobs[i].kind, "restripe"))
 						snprintf(msg, sizeof(msg), "job %llu: restripe of %s is done",
 							 (unsigned long long)jobs[i].id, jobs[i].volume);
+					else if (!strcmp(jobs[i].kind, "rebuild"))
+						snprintf(msg, sizeof(msg), "job %llu: the rebuild is done",
+							 (unsigned long long)jobs[i].id);
 					else if (!strcmp(jobs[i].kind, "evacuate"))
 						snprintf(msg, sizeof(msg), "job %llu: disk %u is empty and left the pool",
 							 (unsigned long long)jobs[i].id, jobs[i].disk);

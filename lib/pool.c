@@ -474,7 +474,9 @@ uint64_t vctl_pool_free_bytes(const struct vctl_pool *p)
 	uint64_t free_bytes = 0, reserved = vctl_pool_reserved_psegs(p) * p->mld.pool.geom.pseg_size;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
 		const struct vctl_mld_disk *d = &p->mld.disks[i];
-		if (!vctl_disk_allocatable(p, d->index))
+		/* present, not writable: what a read-only open sees */
+		if (d->state != VCTL_DISK_ACTIVE || !vctl_pool_disk_present(p, d->index) ||
+		    vctl_disk_leaving(p, d->index))
 			continue;
 		free_bytes += d->pseg_count * p->mld.pool.geom.pseg_size -
 			      vctl_pool_disk_used(p, d->index);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "io.h"
+#include "jobs.h"
 #include "load.h"
 #include "raid.h"
 #include "resync.h"
@@ -174,19 +175,96 @@ static bool meta_needs_resync(const struct vctl_pool *p)
 	return false;
 }
 
+/* Whether RStore r has a stale member that can be rebuilt now. */
+static bool rsd_fixable(const struct vctl_pool *p, const struct vctl_rsd *r)
+{
+	for (unsigned k = 0; r && r->stale && k < r->nmembers; k++)
+		if ((r->stale & (1u << k)) && vctl_raid_reachable(p, r, k))
+			return true;
+	return false;
+}
+
+static bool rebuild_job(const struct vctl_pool *p)
+{
+	return vctl_mld_job_of(&p->mld, 0, VCTL_JOB_REBUILD) != NULL;
+}
+
 bool vctl_pool_needs_resync(const struct vctl_pool *p)
 {
 	if (!p->st)
 		return false;
-	if ((p->mld.pool.flags & VCTL_POOL_DIRTY) || meta_needs_resync(p))
+	if (p->mld.pool.flags & VCTL_POOL_DIRTY)
 		return true;
-	for (uint32_t id = 0; id < p->st->nrsd; id++) {
+	/* stale members are a rebuild job's, when there is one */
+	if (rebuild_job(p))
+		return false;
+	if (meta_needs_resync(p))
+		return true;
+	for (uint32_t id = 0; id < p->st->nrsd; id++)
+		if (rsd_fixable(p, p->st->rsd[id]))
+			return true;
+	return false;
+}
+
+uint64_t vctl_rebuild_remaining(const struct vctl_pool *p)
+{
+	uint64_t n = 0;
+	for (uint32_t id = 0; p->st && id < p->st->nrsd; id++) {
 		const struct vctl_rsd *r = p->st->rsd[id];
 		for (unsigned k = 0; r && r->stale && k < r->nmembers; k++)
-			if ((r->stale & (1u << k)) && vctl_raid_reachable(p, r, k))
-				return true;
+			n += (r->stale & (1u << k)) && vctl_raid_reachable(p, r, k);
 	}
-	return false;
+	return n + meta_needs_resync(p);
+}
+
+int vctl_rebuild_step(struct vctl_pool *p, uint64_t id, unsigned max, uint64_t *rebuilt,
+		      struct vctl_err *err)
+{
+	*rebuilt = 0;
+	vctl_rwlock_wr(&p->lock);
+	uint64_t sz = p->mld.pool.geom.pseg_size < CHUNK ? CHUNK : p->mld.pool.geom.pseg_size;
+	struct bufs b = {malloc(CHUNK), malloc(sz)};
+	int r = b.a && b.b ? 0 : vctl_errf(err, -ENOMEM, "out of memory");
+	struct vctl_mld_job *j = vctl_mld_job_by_id(&p->mld, id);
+	if (r == 0 && !j)
+		r = 1;
+	/* the metadata extents first, all in one step: they are few */
+	if (r == 0 && meta_needs_resync(p)) {
+		for (uint32_t i = 0; r == 0 && i < p->mld.nmeta; i++)
+			r = resync_meta(p, &p->mld.meta[i], &b, err);
+		if (r == 0) {
+			j->cursor++;
+			(*rebuilt)++;
+			r = vctl_pool_commit(p, err);
+		}
+	}
+	unsigned steps = 0;
+	for (uint32_t rid = 0; r == 0 && steps < max && rid < p->st->nrsd; rid++) {
+		struct vctl_rsd *rsd = p->st->rsd[rid];
+		if (!rsd_fixable(p, rsd))
+			continue;
+		uint16_t before = rsd->stale;
+		bool done;
+		r = resync_rsd(p, rid, rsd, false, &b, &done, err);
+		if (r == 0 && rsd->stale != before) {
+			j->cursor += (uint64_t)__builtin_popcount(before & ~rsd->stale);
+			*rebuilt += (uint64_t)__builtin_popcount(before & ~rsd->stale);
+			p->st->data_dirty = true;
+			r = vctl_pool_commit(p, err);
+			steps++;
+		}
+	}
+	/* nothing left that can be rebuilt now: the job is done (a member
+	 * whose disk is away waits for the resync when it is back) */
+	if (r == 0 && steps < max && !vctl_rebuild_remaining(p)) {
+		vctl_job_remove(p, id);
+		r = vctl_pool_commit(p, err);
+		r = r < 0 ? r : 1;
+	}
+	free(b.a);
+	free(b.b);
+	vctl_rwlock_unlock(&p->lock);
+	return r;
 }
 
 int vctl_pool_resync(struct vctl_pool *p, struct vctl_err *err)

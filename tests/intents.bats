@@ -199,7 +199,8 @@ encl_of_disk() {
 	assert_output "vctl disk fail: disk $d has failed already"
 	assert_unchanged "$P" "$before"
 	run -0 --separate-stderr vctl -p "$P" --json disk replace "$d"
-	[ "$(jq -c 'keys' <<<"$output")" = '["extents","rebuilt_bytes","removed","replaced","rstores","version"]' ]
+	[ "$(jq -c 'keys' <<<"$output")" = '["done","extents","job","rebuilt_bytes","removed","replaced","rstores","version"]' ]
+	[ "$(jq .done <<<"$output")" = true ]
 	run -0 vctl -p "$P" check
 }
 
@@ -236,8 +237,18 @@ fio_until() {
 	done
 	run -0 vctl -p "$P" disk fail "$d"
 	sleep 1
+	# online the rebuild is a job of the server: the command returns at once
 	run -0 vctl -p "$P" disk replace "$d"
-	sleep 1
+	assert_output --regexp "^disk $d replaced: [0-9]+ RStore members and [0-9]+ metadata extent copies \(.*\) to rebuild by job [0-9]+$"
+	job=$(sed -E 's/.* by job ([0-9]+)$/\1/' <<<"$output")
+	# it completes while fio goes on (at most 60 s)
+	for _ in $(seq 600); do
+		[ "$(vctl -p "$P" --json jobs | jq "[.jobs[] | select(.id == $job)] | length")" -eq 0 ] && break
+		sleep 0.1
+	done
+	run -0 --separate-stderr vctl -p "$P" --json jobs
+	[ "$(jq '.jobs | length' <<<"$output")" -eq 0 ]
+	grep -q "job $job: the rebuild is done" "$D/serve.log"
 	touch "$D/stop"
 	for pid in "${pids[@]}"; do wait "$pid"; done
 	runs=0

@@ -307,7 +307,7 @@ fio_until() {
 	cmp <(vctl -p "$P" read z) <(head -c 4M "$D/data")
 }
 
-@test "kill -9 during leveling and during an evacuation: each job resumes in the next server and completes; data intact" {
+@test "kill -9 during leveling, an evacuation and a rebuild: each job resumes in the next server and completes; data intact" {
 	filled_pool
 	new_disk d4.img 24M
 	new_disk d5.img 24M
@@ -350,6 +350,42 @@ fio_until() {
 	run -0 vctl -p "$P" check --intents
 	run -0 --separate-stderr vctl -p "$P" --json disk list
 	[ "$(jq '[.disks[] | select(.index == 2)] | length' <<<"$output")" -eq 0 ]
+	# a rebuild (disk replace online): killed part way, resumed
+	vctl -p "$P" delete z -q
+	d=$(vctl -p "$P" --json dump map m1 | jq '.runs[0].members[0].disk')
+	vctl -p "$P" disk fail "$d" -q
+	VCTL_JOB_PACE_MS=100 start_serve
+	# onto a new disk in its enclosure: the others there hold m10's halves
+	new_disk d6.img 24M
+	run -0 --separate-stderr vctl -p "$P" --json disk replace "$d" "$D/d6.img"
+	[ "$(jq -c '[.done, .removed]' <<<"$output")" = '[false,true]' ]
+	cursor=0
+	for _ in $(seq 200); do
+		cursor=$(vctl -p "$P" --json jobs | jq '.jobs[0].psegs_moved // 0')
+		[ "$cursor" -lt 3 ] || break
+		sleep 0.1
+	done
+	[ "$cursor" -ge 3 ]
+	kill -9 "$SERVE_PID"
+	wait "$SERVE_PID" || true
+	SERVE_PID=
+	run -0 --separate-stderr vctl -p "$P" --json jobs
+	[ "$(jq -r '.jobs[0].kind' <<<"$output")" = rebuild ]
+	echo "# rebuild: killed at $(jq '.jobs[0].psegs_moved' <<<"$output") members rebuilt of $(jq '.jobs[0].psegs' <<<"$output")" >&3
+	run -0 vctl -p "$P" check
+	start_serve
+	for _ in $(seq 300); do
+		[ "$(vctl -p "$P" --json jobs | jq '.jobs | length')" -eq 0 ] && break
+		sleep 0.1
+	done
+	run -0 --separate-stderr vctl -p "$P" --json jobs
+	[ "$(jq '.jobs | length' <<<"$output")" -eq 0 ]
+	stop_serve
+	for v in m1 m5 m10; do
+		size=$(vctl -p "$P" --json show "$v" | jq .size)
+		cmp <(vctl -p "$P" read "$v") <(head -c "$size" "$D/data")
+	done
+	run -0 vctl -p "$P" check --intents
 }
 
 @test "jobs: a level job and an evacuation are listed, and cancelled" {
