@@ -346,3 +346,8 @@ put(M + '/refused-volume-length-disagrees-sealed', mld_with(m6, [x], 2))
 x = bytearray(v1()); u64(x, 8 + 40, 1 << 40)
 put(M + '/refused-volume-copy-cursor-past-end-sealed', mld_with(m6, [x], 2))
 put(M + '/refused-job-id-0-sealed', mld_with(m6, [rv, job(0, 1, 0)], 3))
+# The label's "corrupt" refusals (reserved bytes 208..4091, flags at 28,
+# copy at 68).
+x = bytearray(a); x[300] = 1; put(L + '/refused-reserved-byte-300-set-sealed', seal_label(x))
+x = bytearray(a); u32(x, 28, 0x80); put(L + '/refused-unknown-flags-sealed', seal_label(x))
+x = bytearray(a); u32(x, 68, 2); put(L + '/refused-copy-2-sealed', seal_label(x))
