@@ -294,6 +294,37 @@ static int no_mld_error(struct vctl_pool *p, struct vctl_err *err)
 			 first_why);
 }
 
+/* What reading tolerates (and check reports), changing refuses: a second
+ * file with one disk's UUID (a copied image: writes would go to one of
+ * the two, and the other would go stale behind the user's back), and a
+ * disk smaller than it joined with (what lies past its end is gone; with
+ * the newer MLD slot cut off, an older generation would be committed
+ * over). Found by tests/bad-input.bats. */
+static int writable_members(struct vctl_pool *p, struct vctl_err *err)
+{
+	for (uint32_t i = 0; i < p->nmembers; i++) {
+		struct vctl_member *m = &p->members[i];
+		const struct vctl_mld_disk *d = NULL;
+		for (uint32_t k = 0; k < p->mld.ndisks; k++)
+			if (!memcmp(p->mld.disks[k].uuid, m->label.disk_uuid, 16))
+				d = &p->mld.disks[k];
+		if (!d)
+			continue;
+		if (p->by_index[d->index] != m)
+			return vctl_errf(err, -VCTL_E_REFUSED,
+					 "%s and %s are both disk %u (a copied image?); keep one "
+					 "of them in %s",
+					 p->by_index[d->index]->name, m->name, d->index, p->dir);
+		if (d->state == VCTL_DISK_ACTIVE && m->size < d->size)
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "%s: is %llu bytes, smaller than the %llu it joined with; "
+					 "move it out of %s to go on without it",
+					 m->name, (unsigned long long)m->size,
+					 (unsigned long long)d->size, p->dir);
+	}
+	return 0;
+}
+
 int vctl_pool_open(const char *dir, unsigned flags, struct vctl_pool **out,
 		   struct vctl_err *err)
 {
@@ -349,6 +380,10 @@ int vctl_pool_open(const char *dir, unsigned flags, struct vctl_pool **out,
 				if (!p->by_index[dk->index])
 					p->by_index[dk->index] = m;
 			}
+		}
+		if ((flags & VCTL_OPEN_WRITE) && (r = writable_members(p, err)) < 0) {
+			vctl_pool_close(p);
+			return r;
 		}
 		p->slotbuf = malloc(p->mld.pool.geom.mld_slot_size);
 		if (!p->slotbuf) {

@@ -265,3 +265,89 @@ put(M + '/refused-two-hosts-one-uid-sealed',
 put(M + '/refused-domain-named-default-sealed',
     mld_with(m6, vols + [domain(3, 0, 0, 0, b'default')], 4))
 put(M + '/refused-host-id-of-a-volume-sealed', mld_with(m6, vols + [host(2, 1001, 0, 0, b'web')], 3))
+
+# Every "corrupt metadata" refusal of the MLD decoder that `make coverage`
+# found unreached (issue 10, acceptance 4), one seed each. Offsets in m6:
+# header 0..127 (reserved 76..123), pool record 128 (body 136: uuid,
+# created 152, quorum 160, flags 164, next_id 168, geometry 176), three
+# enclosure records of 96 bytes at 216 (id +8, reserved +12, name +32),
+# six disk records of 320 bytes at 504 (index +8, enclosure +12, state +16,
+# flags +20, uuid +24, size +40, pseg_count +48, name +64).
+E0, D0 = 216, 216 + 3 * 96
+def enc(i): return E0 + 96 * i
+def dsk(i): return D0 + 320 * i
+def edit(name, *pokes):
+    x = bytearray(m6)
+    for fn in pokes:
+        fn(x)
+    put(M + '/refused-' + name + '-sealed', seal_mld(x))
+edit('header-reserved-byte-100-set', lambda x: x.__setitem__(100, 1))
+edit('record-count-impossible', lambda x: u32(x, 28, 0xffffffff))
+edit('pool-record-length-12', lambda x: u32(x, 132, 12))
+edit('pool-record-version-0', lambda x: u16(x, 130, 0))
+edit('pool-record-typed-as-disk', lambda x: u16(x, 128, 3))
+edit('one-record-fewer-than-the-bytes', lambda x: u32(x, 28, g32(x, 28) - 1))
+edit('header-pool-uuid-differs', lambda x: x.__setitem__(32, x[32] ^ 1))
+edit('zero-pool-uuid', lambda x: x.__setitem__(slice(32, 48), bytes(16)),
+     lambda x: x.__setitem__(slice(136, 152), bytes(16)))
+edit('pool-flags-unknown', lambda x: u32(x, 164, 0x80000000))
+edit('quorum-target-0', lambda x: u32(x, 160, 0))
+edit('quorum-target-7-of-6', lambda x: u32(x, 160, 7))
+edit('pool-geometry-pseg-0', lambda x: u64(x, 176, 0))
+edit('enclosure-name-bad', lambda x: x.__setitem__(slice(enc(0) + 32, enc(0) + 40), b'bad/name'))
+edit('enclosure-id-twice', lambda x: u32(x, enc(1) + 8, g32(x, enc(0) + 8)))
+edit('enclosure-name-twice', lambda x: x.__setitem__(slice(enc(1) + 32, enc(1) + 96),
+                                                     x[enc(0) + 32:enc(0) + 96]))
+edit('enclosure-reserved-set', lambda x: u32(x, enc(0) + 12, 1))
+edit('disk-index-5000', lambda x: u32(x, dsk(0) + 8, 5000))
+edit('disk-state-9', lambda x: u32(x, dsk(0) + 16, 9))
+edit('disk-flags-unknown', lambda x: u32(x, dsk(0) + 20, 0x80000000))
+edit('disk-enclosure-77', lambda x: u32(x, dsk(0) + 12, 77))
+edit('disk-zero-uuid', lambda x: x.__setitem__(slice(dsk(0) + 24, dsk(0) + 40), bytes(16)))
+edit('disk-psegs-do-not-fit', lambda x: u64(x, dsk(0) + 48, 1 << 40))
+edit('disk-index-twice', lambda x: u32(x, dsk(1) + 8, g32(x, dsk(0) + 8)))
+edit('disks-same-uuid', lambda x: x.__setitem__(slice(dsk(1) + 24, dsk(1) + 40),
+                                                x[dsk(0) + 24:dsk(0) + 40]))
+edit('no-quorum-disk', *[(lambda k: lambda x: u32(x, dsk(k) + 20, 0))(k) for k in range(6)])
+edit('disk-name-no-nul', lambda x: x.__setitem__(slice(dsk(0) + 64, dsk(0) + 320), b'n' * 256))
+pool_rec = m6[128:216]
+put(M + '/refused-two-pool-records-sealed', mld_with(m6, [pool_rec], 1))
+x = bytearray(m6[:128]) + m6[E0:E0 + 96] + m6[128:E0] + m6[E0 + 96:]
+put(M + '/refused-first-record-not-pool-sealed', seal_mld(x))
+# metadata extents, RSD table, volumes, jobs
+put(M + '/refused-meta-0-copies-sealed', mld_with(m6, [meta(0, [])], 1))
+put(M + '/refused-meta-index-past-count-sealed', mld_with(m6, [meta(5, [(0, 10)])], 1))
+put(M + '/refused-meta-stale-all-copies-sealed', mld_with(m6, [meta(0, [(0, 10), (1, 10)], stale=3)], 1))
+put(M + '/refused-meta-copy-off-the-disk-sealed', mld_with(m6, [meta(0, [(0, 1 << 30)])], 1))
+put(M + '/refused-meta-copy-on-missing-disk-sealed', mld_with(m6, [meta(0, [(77, 10)])], 1))
+put(M + '/refused-meta-two-copies-one-disk-sealed', mld_with(m6, [meta(0, [(0, 10), (0, 11)])], 1))
+put(M + '/refused-meta-twice-sealed', mld_with(m6, [meta(0, [(0, 10)]), meta(0, [(1, 10)])], 1))
+x = bytearray(meta(0, [(0, 10)])); u32(x, 8 + 8 + 8 * 2, 3)
+put(M + '/refused-meta-unused-copy-set-sealed', mld_with(m6, [x], 1))
+put(M + '/refused-rsdtab-dirs-disagree-sealed', mld_with(m6, [rsdtab(5000, [0x456000])], 1))
+put(M + '/refused-rsdtab-twice-sealed', mld_with(m6, [rsdtab(3, [0x456000]), rsdtab(3, [0x456000])], 1))
+x = bytearray(rsdtab(3, [0x456000])); u32(x, 12, 2)
+put(M + '/refused-rsdtab-length-disagrees-sealed', mld_with(m6, [x], 1))
+def v1(**k):
+    a = dict(vid=1, size=1 << 30, origin=0, raid=4, width=2, stripe=64 * KiB, flags=0,
+             name=b'vol-a', l2=[0])
+    a.update(k)
+    return volume(**a)
+put(M + '/refused-volume-bad-name-sealed', mld_with(m6, [v1(name=b'bad/name')], 2))
+put(M + '/refused-volume-id-not-below-next-id-sealed', mld_with(m6, [v1()], 1))
+put(M + '/refused-volume-size-0-sealed', mld_with(m6, [v1(size=0, l2=[])], 2))
+put(M + '/refused-volume-bad-layout-sealed', mld_with(m6, [v1(stripe=3000)], 2))
+put(M + '/refused-volume-flags-unknown-sealed', mld_with(m6, [v1(flags=0x8000)], 2))
+put(M + '/refused-volume-l2map-count-wrong-sealed', mld_with(m6, [v1(l2=[0, 0])], 2))
+put(M + '/refused-volume-bad-origin-sealed', mld_with(m6, [v1(origin=1)], 2))
+put(M + '/refused-volume-twice-sealed', mld_with(m6, [v1(), v1(name=b'vol-b')], 2))
+x = bytearray(v1()); u32(x, 8 + 64, 5)
+put(M + '/refused-volume-length-disagrees-sealed', mld_with(m6, [x], 2))
+x = bytearray(v1()); u64(x, 8 + 40, 1 << 40)
+put(M + '/refused-volume-copy-cursor-past-end-sealed', mld_with(m6, [x], 2))
+put(M + '/refused-job-id-0-sealed', mld_with(m6, [rv, job(0, 1, 0)], 3))
+# The label's "corrupt" refusals (reserved bytes 208..4091, flags at 28,
+# copy at 68).
+x = bytearray(a); x[300] = 1; put(L + '/refused-reserved-byte-300-set-sealed', seal_label(x))
+x = bytearray(a); u32(x, 28, 0x80); put(L + '/refused-unknown-flags-sealed', seal_label(x))
+x = bytearray(a); u32(x, 68, 2); put(L + '/refused-copy-2-sealed', seal_label(x))
