@@ -23,15 +23,17 @@
 
 load test_helper
 
-# Being added on main; they get their rows there.
-EXCLUDED='disk add|disk remove|level'
+# Commands without a row on purpose (none today).
+EXCLUDED='-'
 
 ROWS=(
 	'init|init|--disks 2 --disk-size 4M --pseg-size 256K|1'
 	'status|ro||0'
 	'disk list|ro||0'
+	'disk add|rw|@NEWDISK@ --enclosure e0|1'
 	'disk fail|rw|0|1'
 	'disk replace|rw|0|1'
+	'disk remove|rw|2|1'
 	'dump label|ro|disk0.img|0'
 	'dump mld|ro||0'
 	'create|rw|w --size 1M|1'
@@ -42,6 +44,7 @@ ROWS=(
 	'snapshot|rw|v s|1'
 	'snapclone|rw|v c|1'
 	'restripe|rw|v --stripe-size 128K|1'
+	'level|rw||-'
 	'jobs|rw||-'
 	'delete|rw|v|1'
 	'write|rw|v @DATA@|1'
@@ -153,6 +156,8 @@ row_args() {
 	a=${a//@DATA@/$F/data.bin}
 	a=${a//@OUT@/$BATS_TEST_TMPDIR/out.bin}
 	a=${a//@SOCK@/$BATS_TEST_TMPDIR/s.sock}
+	[ -e "$BATS_TEST_TMPDIR/new.img" ] || truncate -s 4M "$BATS_TEST_TMPDIR/new.img"
+	a=${a//@NEWDISK@/$BATS_TEST_TMPDIR/new.img}
 	echo "$a"
 }
 
