@@ -59,7 +59,16 @@ int cmd_status(struct cmd_ctx *c)
 	out_size(o, "free", ", %s free", vctl_pool_free_bytes(p));
 	out_size(o, "reserved", reserved ? " (%s more reserved for snapshots)" : NULL, reserved);
 	out_text(o, "\n");
-	out_u64(o, "volumes", "volumes    %llu\n", p->mld.nvol);
+	out_u64(o, "volumes", "volumes    %llu", p->mld.nvol);
+	out_arr(o, "degraded_volumes");
+	for (uint32_t i = 0, k = 0; i < p->mld.nvol; i++)
+		if (vctl_volume_degraded(p, &p->mld.vols[i]))
+			out_str(o, NULL, k++ ? ", %s" : " (degraded: %s", p->mld.vols[i].name);
+	out_arr_end(o);
+	bool any = false;
+	for (uint32_t i = 0; i < p->mld.nvol && !any; i++)
+		any = vctl_volume_degraded(p, &p->mld.vols[i]);
+	out_text(o, any ? ")\n" : "\n");
 	out_obj(o, "mld");
 	out_u64(o, "generation", "mld        generation %llu", p->mld.generation);
 	out_u64(o, "current", ", %llu", current);

@@ -48,6 +48,10 @@ struct vctl_mld_copy {
 };
 
 /* Fills out[] (room for VCTL_MAX_DISKS) and returns the count. */
+/* Whether volume v owns data in an RStore with a member that is stale or
+ * on a missing or failed disk (it runs degraded until a rebuild). */
+bool vctl_volume_degraded(const struct vctl_pool *p, const struct vctl_mld_volume *v);
+
 uint32_t vctl_pool_mld_copies(const struct vctl_pool *p, struct vctl_mld_copy *out);
 
 #endif

@@ -97,6 +97,23 @@ static bool degraded(const struct vctl_pool *p, const struct vctl_rsd *r, uint32
 	return false;
 }
 
+bool vctl_volume_degraded(const struct vctl_pool *p, const struct vctl_mld_volume *v)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	const struct vctl_vmap *vm = p->st ? vctl_vmap_of(p, v->id) : NULL;
+	uint64_t n = (v->size + g->rseg_size - 1) / g->rseg_size;
+	uint32_t disk;
+	for (uint64_t k = 0; vm && k < n; k++) {
+		uint32_t e = vctl_vmap_get(vm, g, k);
+		const struct vctl_rsd *r = (e & VCTL_LMAP_SS) || !(e & VCTL_LMAP_RSD_MASK)
+						   ? NULL
+						   : p->st->rsd[(e & VCTL_LMAP_RSD_MASK) - 1];
+		if (r && r->raid != VCTL_RAID0 && (r->stale || degraded(p, r, &disk)))
+			return true;
+	}
+	return false;
+}
+
 /* Per volume: RStores that lost data, and RStores that run degraded. */
 struct vol_tally {
 	const char *name;

@@ -53,6 +53,23 @@ setup() {
 	[ "$(jq -r .state <<<"$output")" = online ]
 }
 
+@test "degraded volumes: named while a disk they use is failed, and no longer once rebuilt" {
+	vctl -p "$P" create m --size 1M --raid 1 -q
+	vctl -p "$P" create z --size 1M -q
+	head -c 1M /dev/urandom | vctl -p "$P" write m - -q
+	run -0 --separate-stderr vctl -p "$P" --json status
+	[ "$(jq -c .degraded_volumes <<<"$output")" = '[]' ]
+	d=$(vctl -p "$P" --json dump map m | jq '.runs[0].members[0].disk')
+	vctl -p "$P" disk fail "$d" -q
+	run -0 vctl -p "$P" status
+	assert_line "volumes    2 (degraded: m)"
+	run -0 --separate-stderr vctl -p "$P" --json status
+	[ "$(jq -c .degraded_volumes <<<"$output")" = '["m"]' ]
+	vctl -p "$P" disk replace "$d" -q
+	run -0 vctl -p "$P" status
+	assert_line "volumes    2"
+}
+
 @test "members are found by label, not by name" {
 	mv "$P/disk2.img" "$P/renamed.img"
 	run -0 vctl -p "$P" --json status
