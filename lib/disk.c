@@ -242,16 +242,7 @@ int vctl_disk_replace(struct vctl_pool *p, uint32_t index, struct vctl_replace_r
 	}
 	for (uint32_t i = 0; r == 0 && i < n; i++) {
 		if (mv[i].meta && mv[i].member == UINT32_MAX) {
-			struct vctl_mld_meta *e = &p->mld.meta[mv[i].id];
-			unsigned c = mv[i].k;
-			vctl_space_release(p, vctl_member(e->disk[c], e->pseg[c]));
-			for (unsigned o = c; o + 1 < e->ncopies; o++) {
-				e->disk[o] = e->disk[o + 1];
-				e->pseg[o] = e->pseg[o + 1];
-			}
-			e->ncopies--;
-			e->disk[e->ncopies] = e->pseg[e->ncopies] = 0;
-			e->stale = (e->stale & ((1u << c) - 1)) | ((e->stale >> (c + 1)) << c);
+			vctl_meta_drop_copy(p, mv[i].id, mv[i].k);
 			continue;
 		} else if (mv[i].meta) {
 			struct vctl_mld_meta *e = &p->mld.meta[mv[i].id];

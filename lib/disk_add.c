@@ -12,29 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "disk.h"
+#include "init.h"
 #include "io.h"
 #include "label_io.h"
 #include "probe.h"
 #include "state.h"
 #include "units.h"
-
-static void new_uuid(uint8_t u[16])
-{
-	size_t got = 0;
-	while (got < 16) {
-		ssize_t n = getrandom(u + got, 16 - got, 0);
-		if (n > 0)
-			got += (size_t)n;
-	}
-	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40); /* RFC 4122 version 4 */
-	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
-}
 
 static bool same_file(const struct stat *a, const struct stat *b)
 {
@@ -122,21 +110,6 @@ static int free_index(const struct vctl_pool *p, uint32_t *index, struct vctl_er
 		}
 	return vctl_errf(err, -VCTL_E_REFUSED, "the pool has the most disks it can: %u",
 			 VCTL_MAX_DISKS);
-}
-
-/* Points by_index at the members again: the first (by name) holding each
- * disk's UUID, as open does. */
-static void rebind(struct vctl_pool *p)
-{
-	memset(p->by_index, 0, sizeof(p->by_index));
-	for (uint32_t i = 0; i < p->nmembers; i++)
-		for (uint32_t k = 0; k < p->mld.ndisks; k++) {
-			const struct vctl_mld_disk *d = &p->mld.disks[k];
-			if (p->members[i].in_mld && !memcmp(d->uuid, p->members[i].label.disk_uuid, 16) &&
-			    (!p->by_index[d->index] ||
-			     strcmp(p->members[i].name, p->by_index[d->index]->name) < 0))
-				p->by_index[d->index] = &p->members[i];
-		}
 }
 
 struct target {
@@ -247,14 +220,14 @@ int vctl_disk_add(struct vctl_pool *p, int cwd, const char *file, const char *en
 	struct vctl_mld_disk d = {.index = *index, .encl = encl, .state = VCTL_DISK_ACTIVE,
 				  .size = t.size, .pseg_count = vctl_geom_psegs(g, t.size),
 				  .added = (uint64_t)time(NULL)};
-	new_uuid(d.uuid);
+	vctl_uuid_generate(d.uuid);
 	snprintf(d.name, sizeof(d.name), "%s", t.name);
 	/* Every allocation before anything is written. */
 	if (r == 0) {
 		void *a = realloc(p->members, (p->nmembers + 1) * sizeof(*p->members));
 		if (a) {
 			p->members = a;
-			rebind(p); /* the members may have moved */
+			vctl_pool_bind(p); /* the members may have moved */
 		}
 		void *b = realloc(m->disks, (m->ndisks + 1) * sizeof(*m->disks));
 		if (b)
@@ -297,7 +270,7 @@ int vctl_disk_add(struct vctl_pool *p, int cwd, const char *file, const char *en
 		vctl_member_read(mb);
 		name = t.entry = NULL;
 		t.fd = -1;
-		rebind(p);
+		vctl_pool_bind(p);
 		p->st->pused[d.index] = pused;
 		p->st->npused[d.index] = 0;
 		pused = NULL;

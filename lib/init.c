@@ -26,7 +26,7 @@ uint32_t vctl_default_quorum(uint32_t ndisks)
 	return ndisks < 5 ? ndisks : 5;
 }
 
-static void make_uuid(uint8_t u[16])
+void vctl_uuid_generate(uint8_t u[16])
 {
 	size_t got = 0;
 	while (got < 16) {
@@ -344,7 +344,7 @@ static void build_mld(const struct vctl_init_opts *o, const struct vctl_geom *g,
 	uint64_t now = (uint64_t)time(NULL);
 	m->version = 1;
 	m->generation = 0;
-	make_uuid(m->pool.uuid);
+	vctl_uuid_generate(m->pool.uuid);
 	m->pool.created = now;
 	m->pool.geom = *g;
 	m->pool.next_id = 1;
@@ -364,7 +364,7 @@ static void build_mld(const struct vctl_init_opts *o, const struct vctl_geom *g,
 		d->index = t->index;
 		d->encl = e->id;
 		d->state = VCTL_DISK_ACTIVE;
-		make_uuid(d->uuid);
+		vctl_uuid_generate(d->uuid);
 		d->size = t->size;
 		d->pseg_count = vctl_geom_psegs(g, t->size);
 		d->added = now;

@@ -54,6 +54,9 @@ int vctl_pool_init(const char *dir, const struct vctl_init_opts *o,
 		   struct vctl_init_result *res, struct vctl_err *err);
 void vctl_init_result_free(struct vctl_init_result *res);
 
+/* A new random (version 4) UUID. */
+void vctl_uuid_generate(uint8_t u[16]);
+
 /* Default number of MLD copies for a pool of n disks. */
 uint32_t vctl_default_quorum(uint32_t ndisks);
 

@@ -328,20 +328,6 @@ static void unclaim(struct vctl_pool *p, uint32_t member)
 	p->st->npused[d]--;
 }
 
-static void drop_meta_copy(struct vctl_pool *p, const struct use *u)
-{
-	struct vctl_mld_meta *e = &p->mld.meta[u->id];
-	unsigned c = u->k;
-	vctl_space_release(p, vctl_member(e->disk[c], e->pseg[c]));
-	for (unsigned o = c; o + 1 < e->ncopies; o++) {
-		e->disk[o] = e->disk[o + 1];
-		e->pseg[o] = e->pseg[o + 1];
-	}
-	e->ncopies--;
-	e->disk[e->ncopies] = e->pseg[e->ncopies] = 0;
-	e->stale = (e->stale & ((1u << c) - 1)) | ((e->stale >> (c + 1)) << c);
-}
-
 struct plan_ctx {
 	struct vctl_pool *p;
 	const uint8_t *strict;
@@ -387,13 +373,7 @@ static void forget_member(struct vctl_pool *p, struct vctl_member *mb)
 	vctl_member_free(mb);
 	memmove(&p->members[i], &p->members[i + 1], (p->nmembers - i - 1) * sizeof(*mb));
 	p->nmembers--;
-	memset(p->by_index, 0, sizeof(p->by_index));
-	for (uint32_t k = 0; k < p->nmembers; k++)
-		for (uint32_t j = 0; j < p->mld.ndisks; j++) {
-			const struct vctl_mld_disk *d = &p->mld.disks[j];
-			if (!memcmp(d->uuid, p->members[k].label.disk_uuid, 16) && !p->by_index[d->index])
-				p->by_index[d->index] = &p->members[k];
-		}
+	vctl_pool_bind(p);
 }
 
 /* Drops an empty disk from the MLD (with any job evacuating it), then,
@@ -537,7 +517,7 @@ static int move_once(struct vctl_pool *p, struct vctl_mld_job *j, const uint8_t 
 		if (r < 0)
 			return r;
 		if (to == UINT32_MAX) {
-			drop_meta_copy(p, &u);
+			vctl_meta_drop_copy(p, u.id, u.k);
 			return 0;
 		}
 	}

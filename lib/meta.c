@@ -265,3 +265,16 @@ int vctl_meta_reserve(struct vctl_pool *p, uint64_t need, struct vctl_err *err)
 	}
 	return 0;
 }
+
+void vctl_meta_drop_copy(struct vctl_pool *p, uint32_t index, unsigned c)
+{
+	struct vctl_mld_meta *e = &p->mld.meta[index];
+	vctl_space_release(p, vctl_member(e->disk[c], e->pseg[c]));
+	for (unsigned o = c; o + 1 < e->ncopies; o++) {
+		e->disk[o] = e->disk[o + 1];
+		e->pseg[o] = e->pseg[o + 1];
+	}
+	e->ncopies--;
+	e->disk[e->ncopies] = e->pseg[e->ncopies] = 0;
+	e->stale = (e->stale & ((1u << c) - 1)) | ((e->stale >> (c + 1)) << c);
+}

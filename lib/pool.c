@@ -294,6 +294,26 @@ static int no_mld_error(struct vctl_pool *p, struct vctl_err *err)
 			 first_why);
 }
 
+void vctl_pool_bind(struct vctl_pool *p)
+{
+	memset(p->by_index, 0, sizeof(p->by_index));
+	for (uint32_t i = 0; i < p->nmembers; i++) {
+		struct vctl_member *m = &p->members[i];
+		m->in_mld = false;
+		for (uint32_t d = 0; d < p->mld.ndisks; d++) {
+			const struct vctl_mld_disk *dk = &p->mld.disks[d];
+			struct vctl_member **b = &p->by_index[dk->index];
+			if (memcmp(dk->uuid, m->label.disk_uuid, 16))
+				continue;
+			m->in_mld = true;
+			/* Two files with one disk's UUID: a copied image. The
+			 * first by name is used; check reports it. */
+			if (!*b || strcmp(m->name, (*b)->name) < 0)
+				*b = m;
+		}
+	}
+}
+
 /* What reading tolerates (and check reports), changing refuses: a second
  * file with one disk's UUID (a copied image: writes would go to one of
  * the two, and the other would go stale behind the user's back), and a
@@ -368,19 +388,7 @@ int vctl_pool_open(const char *dir, unsigned flags, struct vctl_pool **out,
 		return r;
 	}
 	if (p->have_mld) {
-		for (uint32_t i = 0; i < p->nmembers; i++) {
-			struct vctl_member *m = &p->members[i];
-			for (uint32_t d = 0; d < p->mld.ndisks; d++) {
-				struct vctl_mld_disk *dk = &p->mld.disks[d];
-				if (memcmp(dk->uuid, m->label.disk_uuid, 16))
-					continue;
-				m->in_mld = true;
-				/* Two files with one disk's UUID: a copied image.
-				 * The first (by name) is used; check reports it. */
-				if (!p->by_index[dk->index])
-					p->by_index[dk->index] = m;
-			}
-		}
+		vctl_pool_bind(p);
 		if ((flags & VCTL_OPEN_WRITE) && (r = writable_members(p, err)) < 0) {
 			vctl_pool_close(p);
 			return r;

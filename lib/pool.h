@@ -85,6 +85,11 @@ int vctl_pool_commit(struct vctl_pool *p, struct vctl_err *err);
 /* fdatasync on every present member. */
 int vctl_pool_flush(struct vctl_pool *p, struct vctl_err *err);
 
+/* Internal to lib/: finds again, after p->members or the MLD's disks
+ * changed, which member holds each disk (by UUID; of two, the first by
+ * name) and which members the MLD names. */
+void vctl_pool_bind(struct vctl_pool *p);
+
 /* Convenience for callers. */
 struct vctl_mld_disk *vctl_pool_disk(struct vctl_pool *p, uint32_t index);
 bool vctl_pool_disk_present(const struct vctl_pool *p, uint32_t index);

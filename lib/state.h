@@ -180,6 +180,9 @@ uint64_t vctl_meta_need(const struct vctl_pool *p);
  * delete, a rename) still find room when data has filled the pool. */
 #define VCTL_META_SLOP 32u
 void vctl_meta_commit_done(struct vctl_pool *p);
+/* Drops copy c of metadata extent `index` (its PSEG freed after the
+ * commit): for a copy that has no disk left to go to. */
+void vctl_meta_drop_copy(struct vctl_pool *p, uint32_t index, unsigned c);
 uint64_t vctl_meta_disk_offset(const struct vctl_pool *p, uint64_t addr, unsigned copy,
 			       uint32_t *disk);
 

@@ -204,17 +204,6 @@ encl_of_disk() {
 	run -0 vctl -p "$P" check
 }
 
-# fio_until VOLUME: verifying fio runs on VOLUME, one after the other, until
-# $D/stop exists (at most 40); each run's JSON in $D/fio-VOLUME-N.json
-fio_until() {
-	for n in $(seq 40); do
-		fio --name=w --ioengine=nbd --uri="$(uri "$1")" --rw=randwrite --bs=4k --iodepth=8 \
-			--size=12M --loops=2 --verify=crc32c --verify_fatal=1 --verify_state_save=0 \
-			--output-format=json --output="$D/fio-$1-$n.json" >/dev/null 2>&1 || true
-		[ -e "$D/stop" ] && break
-	done
-}
-
 @test "online: a disk fails while fio verifies RAID1, RAID5 and RAID10 volumes; replaced; fio has zero errors" {
 	require fio
 	mkpool 6 64M 3
@@ -225,7 +214,7 @@ fio_until() {
 	start_serve
 	pids=()
 	for v in m1 m5 m10; do
-		fio_until "$v" &
+		fio_until "$v" 12M &
 		pids+=($!)
 	done
 	# a disk every volume uses, once fio has written (at most 20 s)
@@ -249,14 +238,7 @@ fio_until() {
 	run -0 --separate-stderr vctl -p "$P" --json jobs
 	[ "$(jq '.jobs | length' <<<"$output")" -eq 0 ]
 	grep -q "job $job: the rebuild is done" "$D/serve.log"
-	touch "$D/stop"
-	for pid in "${pids[@]}"; do wait "$pid"; done
-	runs=0
-	for f in "$D"/fio-*.json; do
-		# every run verified all it wrote, before, during and after
-		[ "$(jq '[.jobs[].error] | add' "$f")" -eq 0 ] || fail "$f: $(jq -c '[.jobs[].error]' "$f")"
-		runs=$((runs + 1))
-	done
+	fio_stop "${pids[@]}"
 	echo "# disk $d failed, then replaced, during $runs verifying fio runs on 3 volumes" >&3
 	[ "$runs" -ge 3 ]
 	stop_serve

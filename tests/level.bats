@@ -262,24 +262,13 @@ new_disk() {
 	assert_output "vctl disk replace: --enclosure and --force go with FILE"
 }
 
-# fio_until VOLUME: verifying fio runs on VOLUME, one after the other, until
-# $D/stop exists (at most 40); each run's JSON in $D/fio-VOLUME-N.json
-fio_until() {
-	for n in $(seq 40); do
-		fio --name=w --ioengine=nbd --uri="$(uri "$1")" --rw=randwrite --bs=4k --iodepth=8 \
-			--size=2M --loops=2 --verify=crc32c --verify_fatal=1 --verify_state_save=0 \
-			--output-format=json --output="$D/fio-$1-$n.json" >/dev/null 2>&1 || true
-		[ -e "$D/stop" ] && break
-	done
-}
-
 @test "online: disks added, the pool leveled and a disk removed while fio verifies RAID1, RAID5 and RAID10 volumes" {
 	require fio
 	filled_pool
 	start_serve
 	pids=()
 	for v in m1 m5 m10; do
-		fio_until "$v" &
+		fio_until "$v" 2M &
 		pids+=($!)
 	done
 	new_disk d4.img 24M
@@ -290,13 +279,7 @@ fio_until() {
 	[ "$(jq .done <<<"$output")" = true ]
 	run -0 vctl -p "$P" disk remove 1 --wait
 	assert_output "disk 1 removed"
-	touch "$D/stop"
-	for pid in "${pids[@]}"; do wait "$pid"; done
-	runs=0
-	for f in "$D"/fio-*.json; do
-		[ "$(jq '[.jobs[].error] | add' "$f")" -eq 0 ] || fail "$f: $(jq -c '[.jobs[].error]' "$f")"
-		runs=$((runs + 1))
-	done
+	fio_stop "${pids[@]}"
 	[ "$runs" -ge 3 ]
 	stop_serve
 	[ "$SERVE_STATUS" -eq 0 ]
@@ -305,6 +288,34 @@ fio_until() {
 	run -0 vctl -p "$P" level
 	# z was not written by fio: its bytes are the ones filled_pool wrote
 	cmp <(vctl -p "$P" read z) <(head -c 4M "$D/data")
+}
+
+# kill_part_way: once the served job has moved 3 PSEGs (at most 20 s), kill
+# -9 the server; $cursor: what it had moved when last seen.
+kill_part_way() {
+	cursor=0
+	for _ in $(seq 200); do
+		cursor=$(vctl -p "$P" --json jobs | jq '.jobs[0].psegs_moved // 0')
+		[ "$cursor" -lt 3 ] || break
+		sleep 0.1
+	done
+	[ "$cursor" -ge 3 ]
+	kill -9 "$SERVE_PID"
+	wait "$SERVE_PID" || true
+	SERVE_PID=
+}
+
+# resume_to_the_end: a new server resumes the jobs and ends them (at most
+# 30 s).
+resume_to_the_end() {
+	start_serve
+	for _ in $(seq 300); do
+		[ "$(vctl -p "$P" --json jobs | jq '.jobs | length')" -eq 0 ] && break
+		sleep 0.1
+	done
+	run -0 --separate-stderr vctl -p "$P" --json jobs
+	[ "$(jq '.jobs | length' <<<"$output")" -eq 0 ]
+	stop_serve
 }
 
 @test "kill -9 during leveling, an evacuation and a rebuild: each job resumes in the next server and completes; data intact" {
@@ -318,17 +329,7 @@ fio_until() {
 		# shellcheck disable=SC2086
 		run -0 --separate-stderr vctl -p "$P" --json $what
 		[ "$(jq .done <<<"$output")" = false ]
-		# part way: some PSEGs moved (at most 20 s)
-		cursor=0
-		for _ in $(seq 200); do
-			cursor=$(vctl -p "$P" --json jobs | jq '.jobs[0].psegs_moved // 0')
-			[ "$cursor" -lt 3 ] || break
-			sleep 0.1
-		done
-		[ "$cursor" -ge 3 ]
-		kill -9 "$SERVE_PID"
-		wait "$SERVE_PID" || true
-		SERVE_PID=
+		kill_part_way
 		run -0 --separate-stderr vctl -p "$P" --json jobs
 		kind=$(jq -r '.jobs[0].kind' <<<"$output")
 		moved=$(jq '.jobs[0].psegs_moved' <<<"$output")
@@ -337,14 +338,7 @@ fio_until() {
 		run -0 vctl -p "$P" check
 		assert_contents
 		echo "# $kind: killed at $moved PSEGs moved of $total" >&3
-		start_serve
-		for _ in $(seq 300); do
-			[ "$(vctl -p "$P" --json jobs | jq '.jobs | length')" -eq 0 ] && break
-			sleep 0.1
-		done
-		run -0 --separate-stderr vctl -p "$P" --json jobs
-		[ "$(jq '.jobs | length' <<<"$output")" -eq 0 ]
-		stop_serve
+		resume_to_the_end
 	done
 	assert_contents
 	run -0 vctl -p "$P" check --intents
@@ -359,28 +353,12 @@ fio_until() {
 	new_disk d6.img 24M
 	run -0 --separate-stderr vctl -p "$P" --json disk replace "$d" "$D/d6.img"
 	[ "$(jq -c '[.done, .removed]' <<<"$output")" = '[false,true]' ]
-	cursor=0
-	for _ in $(seq 200); do
-		cursor=$(vctl -p "$P" --json jobs | jq '.jobs[0].psegs_moved // 0')
-		[ "$cursor" -lt 3 ] || break
-		sleep 0.1
-	done
-	[ "$cursor" -ge 3 ]
-	kill -9 "$SERVE_PID"
-	wait "$SERVE_PID" || true
-	SERVE_PID=
+	kill_part_way
 	run -0 --separate-stderr vctl -p "$P" --json jobs
 	[ "$(jq -r '.jobs[0].kind' <<<"$output")" = rebuild ]
 	echo "# rebuild: killed at $(jq '.jobs[0].psegs_moved' <<<"$output") members rebuilt of $(jq '.jobs[0].psegs' <<<"$output")" >&3
 	run -0 vctl -p "$P" check
-	start_serve
-	for _ in $(seq 300); do
-		[ "$(vctl -p "$P" --json jobs | jq '.jobs | length')" -eq 0 ] && break
-		sleep 0.1
-	done
-	run -0 --separate-stderr vctl -p "$P" --json jobs
-	[ "$(jq '.jobs | length' <<<"$output")" -eq 0 ]
-	stop_serve
+	resume_to_the_end
 	for v in m1 m5 m10; do
 		size=$(vctl -p "$P" --json show "$v" | jq .size)
 		cmp <(vctl -p "$P" read "$v") <(head -c "$size" "$D/data")

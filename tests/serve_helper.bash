@@ -41,3 +41,29 @@ stop_serve() {
 uri() {
 	echo "nbd+unix:///$1?socket=${SOCKET:-$SOCK}"
 }
+
+# fio_until VOLUME SIZE: verifying fio runs (randwrite 4 KiB, crc32c) over
+# SIZE of VOLUME, one after the other, until $D/stop exists (at most 40);
+# each run's JSON in $D/fio-VOLUME-N.json.
+fio_until() {
+	for n in $(seq 40); do
+		fio --name=w --ioengine=nbd --uri="$(uri "$1")" --rw=randwrite --bs=4k --iodepth=8 \
+			--size="$2" --loops=2 --verify=crc32c --verify_fatal=1 --verify_state_save=0 \
+			--output-format=json --output="$D/fio-$1-$n.json" >/dev/null 2>&1 || true
+		[ -e "$D/stop" ] && break
+	done
+}
+
+# fio_stop PID...: ends the fio_until loops and waits for them; every run
+# must have verified all it wrote, before, during and after (zero errors).
+# $runs: the number of runs.
+fio_stop() {
+	touch "$D/stop"
+	local pid f
+	for pid in "$@"; do wait "$pid"; done
+	runs=0
+	for f in "$D"/fio-*.json; do
+		[ "$(jq '[.jobs[].error] | add' "$f")" -eq 0 ] || fail "$f: $(jq -c '[.jobs[].error]' "$f")"
+		runs=$((runs + 1))
+	done
+}
