@@ -72,26 +72,27 @@ static unsigned others(const struct vctl_pool *p, const struct use *u, uint32_t 
 	return n;
 }
 
-/* Whether u may move to disk `to`: none of its others there, and its
- * partners' enclosures avoided when the intent says so or when they are
- * avoided now. */
-static bool may_move(const struct vctl_pool *p, const struct use *u, bool strict, uint32_t to)
+/* Asks the allocator for a PSEG on disk `to` for u: never a disk holding
+ * another member of its RStore (copy of its extent), and outside its
+ * partners' enclosures when the intent says so or when they are apart
+ * now (a move never brings them together). */
+static int claim_on(struct vctl_pool *p, const struct use *u, bool strict, uint32_t to,
+		    uint32_t *member)
 {
-	uint32_t other[VCTL_RSD_MAX_MEMBERS];
+	uint32_t other[VCTL_RSD_MAX_MEMBERS], avoid[VCTL_RSD_MAX_MEMBERS] = {0};
 	bool partner[VCTL_RSD_MAX_MEMBERS];
-	unsigned n = others(p, u, other, partner);
-	uint32_t from_e = encl_of(p, vctl_member_disk(use_member(p, u))), to_e = encl_of(p, to);
-	bool apart_now = true, apart_then = true;
+	unsigned n = others(p, u, other, partner), na = 0;
+	uint32_t from_e = encl_of(p, vctl_member_disk(use_member(p, u)));
+	bool apart_now = true;
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t d = vctl_member_disk(other[i]);
-		if (d == to)
-			return false;
-		if (partner[i]) {
-			apart_now = apart_now && encl_of(p, d) != from_e;
-			apart_then = apart_then && encl_of(p, d) != to_e;
-		}
+		if (!partner[i])
+			continue;
+		avoid[na] = encl_of(p, vctl_member_disk(other[i]));
+		apart_now = apart_now && avoid[na] != from_e;
+		na++;
 	}
-	return apart_then || !(strict || apart_now);
+	struct vctl_err scratch;
+	return vctl_space_alloc_on(p, to, other, n, avoid, na, strict || apart_now, member, &scratch);
 }
 
 /* Copies u's PSEG to `to` and points u at it; the caller commits. */
@@ -201,16 +202,18 @@ static unsigned shares(const struct vctl_pool *p, struct share *s)
 }
 
 struct find_ctx {
+	struct vctl_pool *p;
 	const uint8_t *strict;
-	uint32_t to;
+	uint32_t to, member;
 	struct use found;
 };
 
-static int movable_to(const struct vctl_pool *p, const struct use *u, void *arg)
+static int movable_to(const struct vctl_pool *cp, const struct use *u, void *arg)
 {
+	(void)cp;
 	struct find_ctx *f = arg;
 	bool strict = !u->meta && f->strict && bit_get(f->strict, u->id);
-	if (!may_move(p, u, strict, f->to))
+	if (claim_on(f->p, u, strict, f->to, &f->member) < 0)
 		return 0;
 	f->found = *u;
 	return 1;
@@ -220,8 +223,9 @@ static int movable_to(const struct vctl_pool *p, const struct use *u, void *arg)
  * most under it for which some PSEG may move, as long as the two are
  * more than one PSEG apart (each move then brings the pool closer to
  * level, and at the end every disk is within one PSEG of its share).
- * 1 with *u and *to, 0 when level (or nothing may move). */
-static int level_pick(const struct vctl_pool *p, const uint8_t *strict, struct use *u, uint32_t *to)
+ * 1 with *u and *to (a PSEG the allocator claimed for it), 0 when level
+ * (or nothing may move). */
+static int level_pick(struct vctl_pool *p, const uint8_t *strict, struct use *u, uint32_t *to)
 {
 	struct share s[VCTL_MAX_DISKS];
 	unsigned n = shares(p, s);
@@ -231,10 +235,10 @@ static int level_pick(const struct vctl_pool *p, const uint8_t *strict, struct u
 				break;
 			if (!vctl_space_free_psegs(p, s[b].disk))
 				continue;
-			struct find_ctx f = {.strict = strict, .to = s[b].disk};
+			struct find_ctx f = {.p = p, .strict = strict, .to = s[b].disk};
 			if (each_use(p, s[a].disk, movable_to, &f)) {
 				*u = f.found;
-				*to = s[b].disk;
+				*to = f.member;
 				return 1;
 			}
 		}
@@ -501,11 +505,8 @@ static int move_once(struct vctl_pool *p, struct vctl_mld_job *j, const uint8_t 
 	struct use u;
 	uint32_t to;
 	if (j->kind == VCTL_JOB_LEVEL) {
-		uint32_t disk;
-		if (!level_pick(p, strict, &u, &disk))
+		if (!level_pick(p, strict, &u, &to))
 			return 1;
-		if (vctl_space_take(p, disk, &to) < 0)
-			return vctl_errf(err, -VCTL_E_INTERNAL, "disk %u has no free PSEG after all", disk);
 	} else {
 		if (!each_use(p, j->disk, first_use, &u))
 			return 1;

@@ -137,19 +137,6 @@ uint64_t vctl_space_free_psegs(const struct vctl_pool *p, uint32_t disk)
 	return d->pseg_count - p->st->npused[disk];
 }
 
-static uint32_t find_free_pseg(const struct vctl_pool *p, uint32_t disk);
-
-int vctl_space_take(struct vctl_pool *p, uint32_t disk, uint32_t *member)
-{
-	uint32_t pseg = find_free_pseg(p, disk);
-	if (pseg == UINT32_MAX)
-		return -ENOSPC;
-	bit_set(p->st->pused[disk], pseg);
-	p->st->npused[disk]++;
-	*member = vctl_member(disk, pseg);
-	return 0;
-}
-
 static uint32_t find_free_pseg(const struct vctl_pool *p, uint32_t disk)
 {
 	const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, disk);
@@ -333,15 +320,17 @@ int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
 	return 0;
 }
 
-int vctl_space_alloc_one(struct vctl_pool *p, const uint32_t *exclude, unsigned nexclude,
-			 const uint32_t *avoid, unsigned navoid, bool strict, uint32_t *member,
-			 struct vctl_err *err)
+/* alloc_one and alloc_on: `only` a disk index, or UINT32_MAX for any. */
+static int alloc_one_in(struct vctl_pool *p, uint32_t only, const uint32_t *exclude,
+			unsigned nexclude, const uint32_t *avoid, unsigned navoid, bool strict,
+			uint32_t *member, struct vctl_err *err)
 {
 	struct cand best = {0}, fallback = {0};
 	bool have = false, have_fb = false;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
 		const struct vctl_mld_disk *d = &p->mld.disks[i];
-		bool skip = !vctl_disk_allocatable(p, d->index) || !vctl_space_free_psegs(p, d->index);
+		bool skip = (only != UINT32_MAX && d->index != only) ||
+			    !vctl_disk_allocatable(p, d->index) || !vctl_space_free_psegs(p, d->index);
 		for (unsigned k = 0; !skip && k < nexclude; k++)
 			skip = vctl_member_disk(exclude[k]) == d->index;
 		if (skip)
@@ -371,4 +360,18 @@ int vctl_space_alloc_one(struct vctl_pool *p, const uint32_t *exclude, unsigned 
 	p->st->npused[best.disk]++;
 	*member = vctl_member(best.disk, pseg);
 	return 0;
+}
+
+int vctl_space_alloc_one(struct vctl_pool *p, const uint32_t *exclude, unsigned nexclude,
+			 const uint32_t *avoid, unsigned navoid, bool strict, uint32_t *member,
+			 struct vctl_err *err)
+{
+	return alloc_one_in(p, UINT32_MAX, exclude, nexclude, avoid, navoid, strict, member, err);
+}
+
+int vctl_space_alloc_on(struct vctl_pool *p, uint32_t disk, const uint32_t *exclude,
+			unsigned nexclude, const uint32_t *avoid, unsigned navoid, bool strict,
+			uint32_t *member, struct vctl_err *err)
+{
+	return alloc_one_in(p, disk, exclude, nexclude, avoid, navoid, strict, member, err);
 }

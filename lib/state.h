@@ -151,8 +151,11 @@ bool vctl_disk_usable(const struct vctl_pool *p, uint32_t disk);
 bool vctl_disk_leaving(const struct vctl_pool *p, uint32_t disk);
 /* Usable, and not leaving: new PSEGs may be placed on it. */
 bool vctl_disk_allocatable(const struct vctl_pool *p, uint32_t disk);
-/* Claims the first free PSEG of `disk`; -ENOSPC if it has none. */
-int vctl_space_take(struct vctl_pool *p, uint32_t disk, uint32_t *member);
+/* The same, on `disk` only (leveling chooses the disk, the allocator
+ * whether the member may go there). */
+int vctl_space_alloc_on(struct vctl_pool *p, uint32_t disk, const uint32_t *exclude,
+			unsigned nexclude, const uint32_t *avoid, unsigned navoid, bool strict,
+			uint32_t *member, struct vctl_err *err);
 unsigned vctl_usable_disks(const struct vctl_pool *p);
 /* Enclosures holding a usable disk. */
 unsigned vctl_usable_enclosures(const struct vctl_pool *p);
