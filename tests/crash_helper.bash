@@ -31,10 +31,10 @@ sweep() {
 	cp -a --sparse=always "$D/base" "$D/count"
 	VCTL_FAULT_COUNT=$D/writes "$VCTL" -p "$D/count" "$@" -q
 	w=$(cat "$D/writes")
-	# make check: about 60 points per mode, spread over all W writes (and
-	# the last); make check-long (VCTL_LONG=1): every one.
-	local stride=1
-	[ -n "${VCTL_LONG:-}" ] || stride=$(((w + 59) / 60))
+	# make check: about $POINTS (60) points per mode, spread over all W
+	# writes (and the last); make check-long (VCTL_LONG=1): every one.
+	local stride=1 points=${POINTS:-60}
+	[ -n "${VCTL_LONG:-}" ] || stride=$(((w + points - 1) / points))
 	for mode in stop eio eio+; do
 		for n in $( (seq 1 "$stride" "$w"; echo "$w") | sort -un); do
 			rm -rf "$D/pool"
