@@ -634,11 +634,12 @@ static void copy_range(int from, int to, uint64_t off, uint64_t len, uint64_t si
 	}
 }
 
-/* Notes that the driver itself changed [off, off+len) of fd. */
-static void touch(struct worker *w, int fd, uint64_t off, uint64_t len)
+/* Notes that the driver itself changed [off, off+len) of fd, with what:
+ * `what` names the data (a record of the replayed log). */
+static void touch(struct worker *w, int fd, uint64_t off, uint64_t len, uint32_t what)
 {
 	struct stat st;
-	struct vctl_io_rec rec = {.type = VCTL_IO_REC_WRITE, .off = off, .len = len};
+	struct vctl_io_rec rec = {.type = VCTL_IO_REC_WRITE, .crc = what, .off = off, .len = len};
 	if (fstat(fd, &st) < 0)
 		die("fstat: %s", strerror(errno));
 	rec.dev = (uint64_t)st.st_dev;
@@ -996,12 +997,12 @@ static void plog_free(struct plog *L)
 }
 
 /* Applies record r (len bytes of it: a torn write applies a prefix). */
-static void apply(struct worker *w, const struct rec *r, int *fds, uint64_t len)
+static void apply(struct worker *w, const struct rec *r, uint32_t index, int *fds, uint64_t len)
 {
 	if (!len)
 		return;
 	int fd = fds[r->file];
-	touch(w, fd, r->off, len);
+	touch(w, fd, r->off, len, index);
 	if (r->type == VCTL_IO_REC_WRITE) {
 		if (pwrite(fd, r->data, (size_t)len, (off_t)r->off) != (ssize_t)len)
 			die("replay write: %s", strerror(errno));
@@ -1039,7 +1040,7 @@ static void power_state(const struct op *op, struct worker *w, const struct plog
 	}
 	for (size_t k = 0; k < cut; k++)
 		if (durable[k])
-			apply(w, &L->r[k], fds, L->r[k].len);
+			apply(w, &L->r[k], (uint32_t)k, fds, L->r[k].len);
 	char what[128];
 	size_t torn_at = 0;
 	uint64_t torn_len = 0;
@@ -1048,12 +1049,12 @@ static void power_state(const struct op *op, struct worker *w, const struct plog
 		break;
 	case V_ALL:
 		for (size_t k = 0; k < npend; k++)
-			apply(w, &L->r[pend[k]], fds, L->r[pend[k]].len);
+			apply(w, &L->r[pend[k]], (uint32_t)pend[k], fds, L->r[pend[k]].len);
 		break;
 	case V_SUBSET:
 		for (size_t k = 0; k < npend; k++)
 			if (rnd(&rs) >> 63)
-				apply(w, &L->r[pend[k]], fds, L->r[pend[k]].len);
+				apply(w, &L->r[pend[k]], (uint32_t)pend[k], fds, L->r[pend[k]].len);
 		break;
 	case V_TEAR: {
 		/* a write of more than one sector, torn after some of them */
@@ -1063,12 +1064,12 @@ static void power_state(const struct op *op, struct worker *w, const struct plog
 				cand[nc++] = k;
 		size_t t = cand[rnd(&rs) % nc];
 		for (size_t k = 0; k < t; k++)
-			apply(w, &L->r[pend[k]], fds, L->r[pend[k]].len);
+			apply(w, &L->r[pend[k]], (uint32_t)pend[k], fds, L->r[pend[k]].len);
 		const struct rec *r = &L->r[pend[t]];
 		torn_len = (rnd(&rs) % ((r->len - 1) / 512 + 1)) * 512;
 		if (torn_len == 0)
 			torn_len = 512;
-		apply(w, r, fds, torn_len);
+		apply(w, r, (uint32_t)pend[t], fds, torn_len);
 		torn_at = pend[t];
 		break;
 	}
@@ -1083,10 +1084,19 @@ static void power_state(const struct op *op, struct worker *w, const struct plog
 			 L->nflush, npend, variant_name[v]);
 	w->t->states++;
 	char why[4096];
-	/* after the last flush the command's work is all durable: after only */
-	if (judge(op, w, i == L->nflush, v == V_TEAR ? L->names[L->r[torn_at].file] : NULL, why,
-		  sizeof(why)) < 0)
+	/* after the last flush the command's work is all durable: after only;
+	 * a state made of the same records as one judged before is that one */
+	bool ok = i == L->nflush;
+	uint64_t d[2];
+	digest(w, ok, d);
+	if (!(op->sc->flags & SC_INIT) && seen(w, d)) {
+		w->t->memo++;
+		return;
+	}
+	if (judge(op, w, ok, v == V_TEAR ? L->names[L->r[torn_at].file] : NULL, why, sizeof(why)) < 0)
 		report(w, op, 3, what, why);
+	else
+		remember(w, d);
 }
 
 static void power_point(const struct op *op, struct worker *w, const struct plog *L, size_t i)
@@ -1406,7 +1416,7 @@ int main(int argc, char **argv)
 				flushes += sum.flushes;
 				fails += sum.fails[0] + sum.fails[1] + sum.fails[2] + sum.fails[3];
 				printf("#   %.1f s (workers: copy %.1f s, run %.1f s, open+check+compare %.1f s; "
-				       "%llu points left a state already judged)\n",
+				       "%llu points or states the same as one judged before)\n",
 				       now() - t1, sum.t_copy, sum.t_run, sum.t_judge,
 				       (unsigned long long)sum.memo);
 			}
