@@ -870,6 +870,14 @@ static void sweep_point(const struct op *op, struct worker *w, int mode, uint64_
 		report(w, op, mode, what, why);
 		return;
 	}
+	/* a fault is an I/O error (4); anything else (usage 1, internal 5, a
+	 * sanitizer's report) is a failure of its own */
+	if (!r.killed && r.status != 0 && r.status != 4) {
+		snprintf(why, sizeof(why), "exit status %d: %s", r.status,
+			 last_line(w->err, line, sizeof(line)));
+		report(w, op, mode, what, why);
+		return;
+	}
 	bool ok = !r.killed && r.status == 0;
 	double t2 = now();
 	uint64_t d[2];
