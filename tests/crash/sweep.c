@@ -38,8 +38,13 @@
  * opened, checked and compared as above (after the last flush: the
  * after-state only).
  *
+ * A state already judged (the same writes as an earlier point: stop@N and
+ * eio+@N always, eio@N often; the same records replayed) is not judged
+ * again; the profile line after each operation says how many.
+ *
  * Output is TAP: one line per operation and mode with the number of points,
- * a diagnostic line with the totals. Workers: VCTL_CRASH_JOBS (default 2).
+ * a diagnostic line with the totals. VCTL_LONG=1 (make check-long) tries 8
+ * random subsets per flush point instead of 2. Workers: VCTL_CRASH_JOBS (default 2).
  * Options: -o SUBSTRING runs only the operations whose name contains it;
  * -s SEED; -j N. Files live under $TMPDIR (tmpfs under tests/run-suites).
  */
@@ -1023,7 +1028,8 @@ static void apply(struct worker *w, const struct rec *r, uint32_t index, int *fd
 
 enum variant { V_NONE, V_ALL, V_SUBSET, V_TEAR };
 static const char *const variant_name[] = {"none", "all", "subset", "torn"};
-#define SUBSETS 2
+/* random subsets tried per flush point: 2, or 8 under make check-long */
+static int subsets = 2;
 
 /* One state at flush point i: the durable writes, then the variant's
  * choice of the others. */
@@ -1132,7 +1138,7 @@ static void power_point(const struct op *op, struct worker *w, const struct plog
 	power_state(op, w, L, i, V_NONE, rs, pend, npend, durable, cut);
 	if (npend) {
 		power_state(op, w, L, i, V_ALL, rs, pend, npend, durable, cut);
-		for (int s = 0; s < SUBSETS && npend > 1; s++) {
+		for (int s = 0; s < subsets && npend > 1; s++) {
 			rnd(&rs);
 			power_state(op, w, L, i, V_SUBSET, rs + (uint64_t)s, pend, npend, durable, cut);
 		}
@@ -1294,6 +1300,9 @@ int main(int argc, char **argv)
 	const char *env = getenv("VCTL_CRASH_JOBS");
 	if (env && atoi(env) > 0)
 		njobs = atoi(env);
+	env = getenv("VCTL_LONG");
+	if (env && *env)
+		subsets = 8;
 	env = getenv("VCTL_CRASH_SEED");
 	seed = env && *env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
 	int c;
