@@ -1,54 +1,62 @@
 /* crash_sweep: every fault point of every mutating operation, in make check.
  *
- * What it does (TESTING.md, "crash"; issue 10): for each operation below it
- * builds the pool the operation starts from, runs the operation once
- * unfaulted (the dry run) to learn its W fault points (writes, zeroes and
- * flushes through lib/io.c) and its after-state, then for every N in 1..W
- * and each mode
+ * What it does (TESTING.md, "crash"; issue 10): for each operation in
+ * scenarios[] it builds the pool the operation starts from, runs the
+ * operation once unfaulted (the dry run) to learn its W fault points
+ * (writes, zeroes and flushes through lib/io.c) and its after-state, then
+ * for every N in 1..W and each mode
  *
  *   stop   the child SIGKILLs itself instead of doing point N (a real crash:
  *          no atexit, no close, nothing flushed that was not flushed)
  *   eio    point N fails with EIO, once
  *   eio+   point N and every later one fail with EIO
  *
- * copies the start pool, forks a child that sets the fault with
+ * puts the start pool back, forks a child that sets the fault with
  * vctl_io_fault_set() and runs the operation through vctl's own command
- * table (cmd/vctl.c linked in as vctl_cli_main: the same code path as the
- * vctl binary, without an exec), and afterwards, in the parent: opens the
- * pool, runs the library check (what `vctl check` runs: every crc and
- * cross-reference, share bits, mirrors and parity) and requires no
- * problem, and requires every volume (name, size, crc32 of all its bytes) to equal its before- or after-state; after-state only when the
- * command reported success. An interrupted init may instead leave no pool,
- * and then a new init must succeed; an init that did finish must refuse a
- * second one.
+ * table (cmd/vctl.c linked in as vctl_cli_main: the code path of the vctl
+ * binary, without an exec), and then, in the parent: opens the pool, runs
+ * the library check (what `vctl check` runs: every crc and cross-reference,
+ * share bits, mirrors and parity) and requires no problem, and requires
+ * every volume (name, size, crc32 of all its bytes) to hold its before- or
+ * after-state, the after-state if the command said it succeeded. A command
+ * that fails must fail with vctl's I/O status (4); any other status, a
+ * signal of its own or a sanitizer report is a failure. An interrupted init
+ * may instead leave no pool, and then a new init must succeed; an init that
+ * finished must refuse a second one.
  *
  * Power-loss mode (xfstests' dm-log-writes, SQLite's crash VFS): the dry run
- * also logs every write, zero and flush (vctl_io_log_start). A flush is an
- * fdatasync of one file, so at flush point i (flushes 1..i done, flush i+1
- * not) a write is durable only if a flush of its own file came after it.
- * For every flush point the driver copies the start pool, applies the
- * durable writes, and for the writes not durable yet tries: none of them;
- * all of them; random subsets (seeded; the seed is printed, VCTL_CRASH_SEED
- * repeats it); and one write torn (the writes before it, then a 512-byte
- * aligned prefix of it). Subsets are applied in log order: a device may
- * persist any subset of its cache, but never an older write over a newer
- * one to the same sector, and for writes that do not overlap the order
- * makes no difference. File creation and size are taken as durable (init
- * creates its images with ftruncate, outside lib/io.c). Each state is then
- * opened, checked and compared as above (after the last flush: the
- * after-state only).
+ * also logs every write, zero and flush with its data (vctl_io_log_start).
+ * A flush is an fdatasync of one file, so at flush point i (flushes 1..i
+ * done, flush i+1 not) a write is durable only if a flush of its own file
+ * came after it. For every flush point the driver puts the start pool back,
+ * applies the durable writes, and of the writes not durable yet applies:
+ * none; all; random subsets (seeded: the seed is printed, VCTL_CRASH_SEED
+ * repeats it); the ones before a randomly chosen write and a 512-byte
+ * aligned prefix of that one (torn). Subsets are applied in log order: a
+ * device may persist any subset of its cache but never an older write over
+ * a newer one to the same sector, and writes that do not overlap commute.
+ * File creation and size count as durable (init makes its images with
+ * ftruncate, outside lib/io.c). Each state is opened, checked and compared
+ * as above (after the last flush: the after-state only). One allowance: in
+ * a torn state, check may report the torn copy itself (that MLD slot or
+ * label copy of that file) and "only N of M MLD copies"; then one commit
+ * (`check --repair`) must leave check clean and the volumes unchanged. The
+ * TAP line counts those states.
  *
- * A state already judged (the same writes as an earlier point: stop@N and
- * eio+@N always, eio@N often; the same records replayed) is not judged
+ * Speed: the pool is put back by undoing what was written (the children
+ * and the replay log every place they write, without the data, and those
+ * ranges are copied back from the start pool); a state already judged
+ * good (the same writes with the same data as an earlier point: stop@N and
+ * eio+@N always, eio@N often, the same replayed records) is not judged
  * again; the profile line after each operation says how many.
  *
  * Output is TAP: one line per operation and mode with the number of points,
  * a diagnostic line with the totals. VCTL_LONG=1 (make check-long) tries 8
- * random subsets per flush point instead of 2. Workers: VCTL_CRASH_JOBS (default 2).
- * Options: -o SUBSTRING runs only the operations whose name contains it;
- * -s SEED; -j N. Files live under $TMPDIR (tmpfs under tests/run-suites).
- */
-#include <dirent.h>
+ * random subsets per flush point instead of 2. Workers: VCTL_CRASH_JOBS
+ * (default 2). Options: -o SUBSTRING runs only the operations whose name
+ * contains it; -s SEED; -j N. Files live under $TMPDIR (tmpfs under
+ * tests/run-suites).
+ */#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
