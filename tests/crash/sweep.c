@@ -1472,6 +1472,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)flushes, (unsigned long long)repaired, (unsigned long long)fails,
 	       now() - t0);
 	rm_rf(tmp);
+	free(errf);
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }
