@@ -153,6 +153,41 @@ static bool has_data(int fd)
 	return !(d < 0 && errno == ENXIO);
 }
 
+/* What a power cut in the middle of an init's first label write leaves in
+ * a file it created: holes or zeros, and label blocks that start with
+ * vctl's label magic but do not decode (a torn write; the caller found no
+ * valid label). Nothing there to lose. Reads at most 64 MiB of data. */
+static bool only_torn_labels(int fd)
+{
+	uint8_t buf[VCTL_LABEL_SIZE];
+	uint64_t budget = 64ull << 20;
+	off_t pos = 0;
+	for (;;) {
+		off_t d = lseek(fd, pos, SEEK_DATA);
+		if (d < 0)
+			return errno == ENXIO;
+		off_t h = lseek(fd, d, SEEK_HOLE);
+		if (h < 0)
+			return false;
+		for (off_t at = d & ~(off_t)(VCTL_LABEL_SIZE - 1); at < h; at += VCTL_LABEL_SIZE) {
+			if (budget < VCTL_LABEL_SIZE)
+				return false;
+			budget -= VCTL_LABEL_SIZE;
+			long long n = vctl_io_pread(fd, buf, sizeof(buf), (uint64_t)at);
+			if (n < 0)
+				return false;
+			memset(buf + n, 0, sizeof(buf) - (size_t)n);
+			if ((at == VCTL_LABEL_A_OFFSET || at == VCTL_LABEL_B_OFFSET) &&
+			    !memcmp(buf, VCTL_LABEL_MAGIC, strlen(VCTL_LABEL_MAGIC)))
+				continue;
+			for (size_t i = 0; i < sizeof(buf); i++)
+				if (buf[i])
+					return false;
+		}
+		pos = h;
+	}
+}
+
 /* Does some target carry a valid MLD of this pool? Then the pool is real,
  * even if this disk's own label says an init never finished. */
 static bool pool_committed(struct vctl_init_target *t, uint32_t n, const uint8_t pool[16])
@@ -316,8 +351,9 @@ static int open_and_inspect(const struct vctl_init_opts *o, struct vctl_init_res
 			return vctl_errf(err, r, "%s: probing: %s", t->given, strerror(-r));
 		/* --disks names files it means to create: one already there is
 		 * somebody's, even when libblkid recognises nothing in it, unless
-		 * it holds no data at all (what an interrupted init leaves). */
-		if (r == 0 && o->ndisks && has_data(t->fd)) {
+		 * it holds no data at all (what an interrupted init leaves) or
+		 * only a torn label (what a power cut during one leaves). */
+		if (r == 0 && o->ndisks && has_data(t->fd) && !only_torn_labels(t->fd)) {
 			snprintf(t->found, sizeof(t->found), "already exists");
 			r = 2;
 		}

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 enum fault_mode { FAULT_NONE, FAULT_STOP, FAULT_EIO_ONCE, FAULT_EIO_PERSIST };
 
@@ -92,6 +93,70 @@ uint64_t vctl_io_ops(void)
 	return atomic_load(&ops);
 }
 
+void vctl_io_fault_set(enum vctl_io_fault mode, uint64_t at)
+{
+	pthread_once(&fault_once, fault_setup);
+	static const enum fault_mode m[] = {
+		[VCTL_IO_FAULT_NONE] = FAULT_NONE,
+		[VCTL_IO_FAULT_STOP] = FAULT_STOP,
+		[VCTL_IO_FAULT_EIO_ONCE] = FAULT_EIO_ONCE,
+		[VCTL_IO_FAULT_EIO_PERSIST] = FAULT_EIO_PERSIST,
+	};
+	fault.mode = (unsigned)mode < sizeof(m) / sizeof(m[0]) ? m[mode] : FAULT_NONE;
+	fault.at = at;
+	atomic_store(&ops, 0);
+}
+
+/* The power-loss log (io.h). */
+static _Atomic int log_fd = -1;
+static bool log_data;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void vctl_io_log_start(int fd, unsigned flags)
+{
+	pthread_mutex_lock(&log_lock);
+	log_fd = fd;
+	log_data = flags & VCTL_IO_LOG_DATA;
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void log_put(const void *b, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(log_fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			/* A log with a hole would replay wrong states: stop dead,
+			 * so the driver sees a failed recording run. */
+			kill(getpid(), SIGKILL);
+			pause();
+		}
+		b = (const char *)b + w;
+		n -= (size_t)w;
+	}
+}
+
+static void log_rec(int fd, uint32_t type, uint64_t off, uint64_t len, const void *data,
+		    uint32_t crc)
+{
+	if (log_fd < 0)
+		return;
+	struct stat st;
+	struct vctl_io_rec rec = {.type = type, .crc = crc, .off = off, .len = len};
+	if (fstat(fd, &st) == 0) {
+		rec.dev = (uint64_t)st.st_dev;
+		rec.ino = (uint64_t)st.st_ino;
+	}
+	pthread_mutex_lock(&log_lock);
+	if (log_fd >= 0) {
+		log_put(&rec, sizeof(rec));
+		if (data && log_data)
+			log_put(data, (size_t)len);
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
 long long vctl_io_pread(int fd, void *buf, size_t len, uint64_t off)
 {
 	size_t done = 0;
@@ -127,6 +192,9 @@ int vctl_io_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 			return -EIO;
 		done += (size_t)n;
 	}
+	if (log_fd >= 0)
+		log_rec(fd, VCTL_IO_REC_WRITE, off, len, buf,
+			(uint32_t)crc32_z(crc32_z(0, NULL, 0), buf, len));
 	return 0;
 }
 
@@ -140,17 +208,28 @@ int vctl_io_flush(int fd)
 			continue;
 		/* Character devices and some pipes cannot sync; nothing to lose. */
 		if (errno == EINVAL || errno == EROFS)
-			return 0;
+			break;
 		return -errno;
 	}
+	log_rec(fd, VCTL_IO_REC_FLUSH, 0, 0, NULL, 0);
 	return 0;
 }
+
+static int zero_range(int fd, uint64_t off, uint64_t len);
 
 int vctl_io_zero(int fd, uint64_t off, uint64_t len)
 {
 	int r = fault_point();
 	if (r < 0)
 		return r;
+	r = zero_range(fd, off, len);
+	if (r == 0)
+		log_rec(fd, VCTL_IO_REC_ZERO, off, len, NULL, 0);
+	return r;
+}
+
+static int zero_range(int fd, uint64_t off, uint64_t len)
+{
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return -errno;
@@ -218,17 +297,42 @@ int vctl_io_pwritev(int fd, struct iovec *iov, int n, uint64_t off)
 	int r = fault_point();
 	if (r < 0)
 		return r;
+	/* The log needs the data as one piece, and the iovecs change below. */
+	char *copy = NULL;
+	size_t total = 0;
+	uint32_t crc = (uint32_t)crc32_z(0, NULL, 0);
+	if (log_fd >= 0)
+		for (int i = 0; i < n; i++) {
+			total += iov[i].iov_len;
+			crc = (uint32_t)crc32_z(crc, iov[i].iov_base, iov[i].iov_len);
+		}
+	if (log_fd >= 0 && log_data) {
+		if (!(copy = malloc(total ? total : 1)))
+			return -ENOMEM;
+		size_t at = 0;
+		for (int i = 0; i < n; i++) {
+			memcpy(copy + at, iov[i].iov_base, iov[i].iov_len);
+			at += iov[i].iov_len;
+		}
+	}
+	uint64_t start = off;
 	while (n > 0) {
 		ssize_t put = pwritev(fd, iov, n > IOV_MAX ? IOV_MAX : n, (off_t)off);
 		if (put < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			r = -errno;
+			break;
 		}
-		if (put == 0)
-			return -EIO;
+		if (put == 0) {
+			r = -EIO;
+			break;
+		}
 		off += (uint64_t)put;
 		iov_advance(&iov, &n, (size_t)put);
 	}
-	return 0;
+	if (r == 0)
+		log_rec(fd, VCTL_IO_REC_WRITE, start, total, copy, crc);
+	free(copy);
+	return r;
 }

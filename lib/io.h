@@ -30,4 +30,39 @@ int vctl_io_zero(int fd, uint64_t off, uint64_t len);
 /* Writes+flushes done so far by this process. */
 uint64_t vctl_io_ops(void);
 
+/* Test hooks for the crash-sweep driver (tests/crash/sweep.c), which forks
+ * a child per fault point instead of exec'ing vctl with VCTL_FAULT. */
+enum vctl_io_fault {
+	VCTL_IO_FAULT_NONE = 0,
+	VCTL_IO_FAULT_STOP,        /* as stop@N: SIGKILL instead of point N */
+	VCTL_IO_FAULT_EIO_ONCE,    /* as eio@N */
+	VCTL_IO_FAULT_EIO_PERSIST, /* as eio@N+ */
+};
+/* Replaces what VCTL_FAULT set, and restarts the count: the next write or
+ * flush is point 1. */
+void vctl_io_fault_set(enum vctl_io_fault mode, uint64_t at);
+
+/* The power-loss log: after vctl_io_log_start(fd, flags), every write,
+ * zero and flush that is done (not failed by a fault) appends one record
+ * to fd, in the order done: a struct vctl_io_rec in host byte order,
+ * followed for VCTL_IO_REC_WRITE by its len bytes of data if flags has
+ * VCTL_IO_LOG_DATA (else the record only says which bytes changed, and
+ * its crc what they became). The
+ * file a record is about is named by the (dev, ino) of its descriptor. A
+ * test stream read back by the same build, never an on-disk format.
+ * vctl_io_log_start(-1, 0) stops. */
+#define VCTL_IO_LOG_DATA 0x1u
+enum vctl_io_rec_type {
+	VCTL_IO_REC_WRITE = 1,
+	VCTL_IO_REC_ZERO = 2,  /* [off, off+len) reads as zeros */
+	VCTL_IO_REC_FLUSH = 3, /* fdatasync of the file: its earlier writes are durable */
+};
+struct vctl_io_rec {
+	uint32_t type;
+	uint32_t crc; /* a write: zlib crc32 of its data */
+	uint64_t dev, ino;
+	uint64_t off, len;
+};
+void vctl_io_log_start(int fd, unsigned flags);
+
 #endif

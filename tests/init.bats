@@ -178,6 +178,23 @@ mkimg() {
 	run -0 vctl -p "$P" check
 }
 
+@test "an init cut off in the middle of a label write (torn) is redone without --force" {
+	# stop before disk1's first label write, then leave only the first
+	# sector of a label there, as a power cut during that write can
+	# (found by the power-loss mode of tests/crash/sweep.c)
+	VCTL_FAULT=stop@9 run -137 vctl -p "$P" init --disks 3 --disk-size 16M --pseg-size 256K
+	dd if="$P/disk0.img" of="$P/disk1.img" bs=512 count=1 conv=notrunc status=none
+	cp -a --sparse=always "$P" "$D/copy"
+	run -0 vctl -p "$P" init --disks 3 --disk-size 16M --pseg-size 256K
+	run -0 vctl -p "$P" check
+	# but a file with anything else in it is still somebody's
+	rm -rf "$P"
+	mv "$D/copy" "$P"
+	printf x | dd of="$P/disk2.img" bs=1 seek=1048576 conv=notrunc status=none
+	run -3 vctl -p "$P" init --disks 3 --disk-size 16M --pseg-size 256K
+	assert_output --partial "disk2.img: already exists"
+}
+
 @test "bad option values are usage errors, and nothing is created" {
 	for args in "--disks" "--disks 0" "--disks x" "--disks -2" "--disks 5000" \
 		"--disks 2" "--disk-size 16M" "--disks 2 --disk-size 0" \
