@@ -235,6 +235,9 @@ int vctl_rebuild_step(struct vctl_pool *p, uint64_t id, unsigned max, uint64_t *
 		if (r == 0) {
 			j->cursor++;
 			(*rebuilt)++;
+			/* the copies reach the disks before the commit that says
+			 * they are in step */
+			p->st->data_dirty = true;
 			r = vctl_pool_commit(p, err);
 		}
 	}
