@@ -95,17 +95,17 @@ static int check_member(const struct vctl_pool *p, const struct vctl_member *m,
 			struct vctl_check_report *rep)
 {
 	int r = 0;
+	/* What a disk add or remove cut short leaves (labels half written or
+	 * half wiped): nothing reads it, and disk add takes it back. */
+	if (p->have_mld && !m->in_mld)
+		return note(rep, "%s: labelled as a disk of this pool but not in the MLD (a disk add or remove was cut short; vctl disk add takes it back)",
+			    m->name);
 	for (int c = 0; c < 2 && r == 0; c++)
 		if (m->label_rc[c])
 			r = add(rep, "%s: label copy %c: %s", m->name, c ? 'B' : 'A',
 				m->label_why[c]);
 	if (r || !p->have_mld)
 		return r;
-	/* what a disk add or remove cut short leaves: nothing reads it, and
-	 * disk add takes it back */
-	if (!m->in_mld)
-		return note(rep, "%s: labelled as a disk of this pool but not in the MLD (a disk add or remove was cut short; vctl disk add takes it back)",
-			    m->name);
 	const struct vctl_mld_disk *d = NULL;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++)
 		if (!memcmp(p->mld.disks[i].uuid, m->label.disk_uuid, 16))

@@ -49,11 +49,10 @@ volumes() {
 		"$VCTL" -p "$1" disk add "$1/new0.img" --enclosure e0 -q
 		"$VCTL" -p "$1" disk add "$1/new1.img" --enclosure e2 -q
 	}
-	# every move is the same few writes: fewer points in make check
-	POINTS=30 SAME=1 sweep level
+	SAME=1 sweep level
 }
 
 @test "crash sweep: disk remove (every move, the commit that drops the disk, the wipe)" {
 	base_pool() { volumes "$1"; }
-	POINTS=30 SAME=1 sweep disk remove 2
+	SAME=1 sweep disk remove 2
 }
