@@ -62,6 +62,14 @@ new_disk() {
 	truncate -s "$2" "$D/$1"
 }
 
+# add_two_disks SIZE5: d4.img (24M) joins enclosure e0, d5.img (SIZE5) e1.
+add_two_disks() {
+	new_disk d4.img 24M
+	new_disk d5.img "$1"
+	vctl -p "$P" disk add "$D/d4.img" --enclosure e0 -q
+	vctl -p "$P" disk add "$D/d5.img" --enclosure e1 -q
+}
+
 @test "disk add: a file elsewhere is linked into the pool directory; --json; a new enclosure" {
 	mkpool 4 16M 2
 	new_disk extra.img 16M
@@ -143,10 +151,7 @@ new_disk() {
 
 @test "level: two disks join a 4-disk pool holding data; every disk ends within one PSEG of its share; contents and intents intact" {
 	filled_pool
-	new_disk d4.img 24M
-	new_disk d5.img 48M
-	vctl -p "$P" disk add "$D/d4.img" --enclosure e0 -q
-	vctl -p "$P" disk add "$D/d5.img" --enclosure e1 -q
+	add_two_disks 48M
 	run assert_level
 	[ "$status" -ne 0 ] # seen unlevel first
 	run -0 --separate-stderr vctl -p "$P" --json level
@@ -177,10 +182,7 @@ new_disk() {
 
 @test "disk remove: everything moves off the disk, keeping intents; the disk leaves; refusals change nothing" {
 	filled_pool
-	new_disk d4.img 24M
-	new_disk d5.img 24M
-	vctl -p "$P" disk add "$D/d4.img" --enclosure e0 -q
-	vctl -p "$P" disk add "$D/d5.img" --enclosure e1 -q
+	add_two_disks 24M
 	# a disk that holds a half of m10 (separate enclosures)
 	d=$(vctl -p "$P" --json dump map m10 | jq '.runs[0].members[0].disk')
 	e=$(vctl -p "$P" --json disk list | jq -r ".disks[] | select(.index == $d) | .enclosure")
@@ -320,10 +322,7 @@ resume_to_the_end() {
 
 @test "kill -9 during leveling, an evacuation and a rebuild: each job resumes in the next server and completes; data intact" {
 	filled_pool
-	new_disk d4.img 24M
-	new_disk d5.img 24M
-	vctl -p "$P" disk add "$D/d4.img" --enclosure e0 -q
-	vctl -p "$P" disk add "$D/d5.img" --enclosure e1 -q
+	add_two_disks 24M
 	for what in level "disk remove 2"; do
 		VCTL_JOB_PACE_MS=100 start_serve
 		# shellcheck disable=SC2086
