@@ -112,6 +112,7 @@ void vctl_state_commit_done(struct vctl_pool *p)
 	vctl_meta_commit_done(p);
 	p->st->nslot_freed = 0;
 	p->st->slot_reuse_off = false;
+	p->st->sp_cleared = false;
 }
 
 bool vctl_state_pending(const struct vctl_pool *p)

@@ -141,10 +141,19 @@ static int flush_export(void *h, struct vctl_err *err)
 	return GATED(e, VCTL_IO_OTHER, false, 0, vctl_pool_sync(e->p, err));
 }
 
+/* A write the pool refuses is one it has no room for: a new RStore it
+ * cannot place (while a disk is failed, fewer disks are usable than the
+ * volume's layout has members). The client is told ENOSPC, as the man page
+ * says, not EIO: its data and the disks are fine. */
+static int no_room(int r)
+{
+	return r == -VCTL_E_REFUSED ? -ENOSPC : r;
+}
+
 static int write_fua(struct export *e, const void *buf, uint32_t len, uint64_t off, bool fua,
 		     struct vctl_err *err)
 {
-	int r = vctl_volume_write(e->p, e->id, buf, len, off, err);
+	int r = no_room(vctl_volume_write(e->p, e->id, buf, len, off, err));
 	return r == 0 && fua ? vctl_pool_sync(e->p, err) : r;
 }
 
@@ -170,7 +179,7 @@ static int trim_export(void *h, uint64_t len, uint64_t off, bool fua, struct vct
 static int zero_fua(struct export *e, uint64_t len, uint64_t off, bool may_trim, bool fast,
 		    bool fua, struct vctl_err *err)
 {
-	int r = vctl_volume_zero(e->p, e->id, len, off, may_trim, fast, err);
+	int r = no_room(vctl_volume_zero(e->p, e->id, len, off, may_trim, fast, err));
 	return r == 0 && fua ? vctl_pool_sync(e->p, err) : r;
 }
 

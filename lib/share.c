@@ -213,6 +213,20 @@ int vctl_share_copy(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_
 	return 0;
 }
 
+/* The successor's entry loses Sp: its predecessor no longer reads through
+ * it. On disk the predecessor still does until the next commit, so the
+ * successor must not overwrite that RSEG in place before one (see
+ * vctl_volume_write_at). */
+static void succ_unshared(struct vctl_pool *p, struct vctl_vmap *sm, uint64_t k)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	uint32_t se = vctl_vmap_get(sm, g, k);
+	if (!(se & VCTL_LMAP_SP))
+		return;
+	vctl_vmap_set(sm, g, k, se & ~VCTL_LMAP_SP);
+	p->st->sp_cleared = true;
+}
+
 void vctl_share_diverge(struct vctl_pool *p, const struct vctl_mld_volume *v,
 			const struct vctl_vmap *vm, uint64_t k)
 {
@@ -223,9 +237,7 @@ void vctl_share_diverge(struct vctl_pool *p, const struct vctl_mld_volume *v,
 	struct vctl_vmap *sm = sv ? vctl_vmap_of(p, sv->id) : NULL;
 	if (!sm || k >= (sv->size + g->rseg_size - 1) / g->rseg_size)
 		return;
-	uint32_t se = vctl_vmap_get(sm, g, k);
-	if (se & VCTL_LMAP_SP)
-		vctl_vmap_set(sm, g, k, se & ~VCTL_LMAP_SP);
+	succ_unshared(p, sm, k);
 }
 
 static int chain_vol(const struct vctl_pool *p, uint64_t id, struct vctl_mld_volume **v,
@@ -307,7 +319,7 @@ own:
 		rc = vctl_share_copy(p, v, vm, k, src, 0, VCTL_SLOT_COPY, err);
 		if (rc < 0)
 			return rc;
-		vctl_vmap_set(om, g, k, vctl_vmap_get(om, g, k) & ~VCTL_LMAP_SP);
+		succ_unshared(p, om, k);
 	}
 	return 0;
 }
@@ -353,7 +365,7 @@ int vctl_share_drop(struct vctl_pool *p, struct vctl_mld_volume *v, struct vctl_
 	if (e & VCTL_LMAP_SS) {
 		if ((rc = chain_vol(p, v->succ, &o, &om, err)) < 0)
 			return rc;
-		vctl_vmap_set(om, g, k, vctl_vmap_get(om, g, k) & ~VCTL_LMAP_SP);
+		succ_unshared(p, om, k);
 	}
 	if (e & VCTL_LMAP_RSD_MASK)
 		vctl_slot_release(p, (e & VCTL_LMAP_RSD_MASK) - 1, k);

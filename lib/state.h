@@ -92,6 +92,8 @@ struct vctl_state {
 	atomic_bool write_failed; /* a data write failed part way: mirrors or
 				     parity may be out of step until a resync */
 	bool marked_dirty;       /* this open set VCTL_POOL_DIRTY: a clean close clears it */
+	bool sp_cleared;         /* a successor lost an Sp bit since the last commit:
+				    no in-place write before the next one */
 	/* RAID5 rows under read-modify-write, hashed */
 #define VCTL_STRIPE_LOCKS 256
 	pthread_mutex_t stripe_lock[VCTL_STRIPE_LOCKS];

@@ -163,7 +163,7 @@ int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, bool copy, u
 	enum vctl_spread spread = vctl_volume_spread(v, &strict);
 	r = vctl_space_alloc_rss(p, n, spread, strict, members, &l.rss, err);
 	if (r == -VCTL_E_REFUSED)
-		vctl_err_wrap(err, "volume %s, --separate enclosure", v->name);
+		vctl_err_wrap(err, strict ? "volume %s, --separate enclosure" : "volume %s", v->name);
 	if (r < 0)
 		return r;
 	/* Zeroed before an RSD exists: a failure here leaves nothing that a
@@ -285,7 +285,10 @@ int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 		if (r < 0)
 			return vctl_err_wrap(err, "volume %s: copy on first write", v->name);
 	}
-	if (commit_first && (r = vctl_pool_commit(p, err)) < 0)
+	/* ... and so does one after a predecessor took its own copy of an
+	 * RSEG this volume is about to overwrite in place: until then the
+	 * predecessor on disk reads through it (found by tests/stress). */
+	if ((commit_first || p->st->sp_cleared) && (r = vctl_pool_commit(p, err)) < 0)
 		return r;
 	/* Restriped meanwhile: RSEGs still in the old layout move first, so
 	 * that the copy they are in stays as it was (FIG. 7). With no space
@@ -341,6 +344,8 @@ static bool write_ready(const struct vctl_pool *p, const struct vctl_mld_volume 
 		return false;
 	/* a snapclone being copied: its successor's marks may change */
 	if (v->flags & VCTL_VOL_CLONE)
+		return false;
+	if (p->st->sp_cleared)
 		return false;
 	bool moving = vctl_restripe_job(p, v) != NULL;
 	for (uint64_t k = off / g->rseg_size; len && k * g->rseg_size < off + len; k++) {
