@@ -274,6 +274,12 @@ int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 	int r = prepare_write(p, v, vm, off, len, err);
 	if (r < 0)
 		return r;
+	/* A predecessor took its own copy of an RSEG of ours since the last
+	 * commit (sp_cleared): on disk it still reads through our slot, which
+	 * this write may overwrite in place, so a commit goes first (found by
+	 * tests/stress). Not when this very write set the flag: then ours is
+	 * the predecessor's side, and its data goes to the new copy. */
+	bool unshared_before = p->st->sp_cleared;
 	/* Copy on first write, for every RSEG first: one commit then covers
 	 * the copies whose originals this write is about to change. */
 	bool commit_first = false;
@@ -285,10 +291,7 @@ int vctl_volume_write_at(struct vctl_pool *p, struct vctl_mld_volume *v, struct 
 		if (r < 0)
 			return vctl_err_wrap(err, "volume %s: copy on first write", v->name);
 	}
-	/* ... and so does one after a predecessor took its own copy of an
-	 * RSEG this volume is about to overwrite in place: until then the
-	 * predecessor on disk reads through it (found by tests/stress). */
-	if ((commit_first || p->st->sp_cleared) && (r = vctl_pool_commit(p, err)) < 0)
+	if ((commit_first || unshared_before) && (r = vctl_pool_commit(p, err)) < 0)
 		return r;
 	/* Restriped meanwhile: RSEGs still in the old layout move first, so
 	 * that the copy they are in stays as it was (FIG. 7). With no space
