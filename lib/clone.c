@@ -74,9 +74,14 @@ static int64_t feed_pred(struct vctl_pool *p, struct vctl_mld_volume *c, uint64_
 		if (done >= max || (e & VCTL_LMAP_SS))
 			continue; /* (Ss: BGCOPY has not been here yet) */
 		uint32_t pe = vctl_vmap_get(pm, g, k);
-		int r = vctl_share_copy(p, pv, pm, k, e, pe & VCTL_LMAP_SP, VCTL_SLOT_COPY, err);
-		if (r < 0)
-			return r;
+		/* P, a snapclone itself, copied this RSEG already (its BGCOPY):
+		 * it reads through C no more, and a copy over its own would
+		 * lose that RStore's reference (found by tests/stress). */
+		if (pe & VCTL_LMAP_SS) {
+			int r = vctl_share_copy(p, pv, pm, k, e, pe & VCTL_LMAP_SP, VCTL_SLOT_COPY, err);
+			if (r < 0)
+				return r;
+		}
 		vctl_vmap_set(cm, g, k, e & ~VCTL_LMAP_SP);
 		done++;
 	}
