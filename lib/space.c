@@ -180,7 +180,7 @@ static unsigned rss_count(unsigned usable)
 int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
 		     uint32_t *members, struct vctl_err *err)
 {
-	return vctl_space_alloc_rss(p, n, spread, false, members, NULL, err);
+	return vctl_space_alloc_rss(p, n, spread, false, false, members, NULL, err);
 }
 
 static const char *encl_name(const struct vctl_pool *p, uint32_t id)
@@ -189,8 +189,26 @@ static const char *encl_name(const struct vctl_pool *p, uint32_t id)
 	return e ? e->name : "?";
 }
 
+/* The failed or missing disk (not one leaving) with the most free PSEGs,
+ * or UINT32_MAX. */
+static uint32_t degraded_home(const struct vctl_pool *p)
+{
+	uint32_t best = UINT32_MAX;
+	uint64_t most = 0;
+	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
+		uint32_t d = p->mld.disks[i].index;
+		uint64_t f = vctl_space_free_psegs(p, d);
+		if (!vctl_disk_usable(p, d) && !vctl_disk_leaving(p, d) && p->st->pused[d] &&
+		    f > most) {
+			best = d;
+			most = f;
+		}
+	}
+	return best;
+}
+
 int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread, bool strict,
-			 uint32_t *members, uint8_t *rss_out, struct vctl_err *err)
+			 bool may_miss, uint32_t *members, uint8_t *rss_out, struct vctl_err *err)
 {
 	struct cand c[VCTL_MAX_DISKS];
 	unsigned nc = 0, usable = 0;
@@ -198,9 +216,17 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 	for (uint32_t i = 0; i < p->mld.ndisks; i++)
 		if (vctl_disk_allocatable(p, p->mld.disks[i].index))
 			order[usable++] = p->mld.disks[i].index;
-	if (usable < n)
+	/* One disk short while one is failed or missing: a redundant RStore
+	 * is born degraded, as the ones the failure degraded are. Its last
+	 * member takes a free PSEG of that disk; the caller marks it stale,
+	 * and it is rebuilt with the disk's other members. (An intent to keep
+	 * enclosures apart is not bent for it.) */
+	uint32_t home = usable + 1 == n && may_miss && !strict ? degraded_home(p) : UINT32_MAX;
+	if (usable < n && home == UINT32_MAX)
 		return vctl_errf(err, -VCTL_E_REFUSED,
 				 "this needs %u disks; the pool has %u usable", n, usable);
+	if (home != UINT32_MAX)
+		n--;
 	/* the RSS with the most free PSEGs on disks that have some, among
 	 * those with enough such disks */
 	unsigned nrss = rss_count(usable), set = 0;
@@ -299,6 +325,21 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 		p->st->npused[pick[i].disk]++;
 		members[i] = vctl_member(pick[i].disk, pseg);
 	}
+	if (home != UINT32_MAX) {
+		uint32_t pseg = find_free_pseg(p, home);
+		if (pseg == UINT32_MAX) {
+			for (unsigned k = 0; k < n; k++) {
+				uint32_t dk = vctl_member_disk(members[k]);
+				bit_clr(p->st->pused[dk], vctl_member_pseg(members[k]));
+				p->st->npused[dk]--;
+			}
+			return vctl_errf(err, -VCTL_E_INTERNAL, "disk %u has no free PSEG after all",
+					 home);
+		}
+		bit_set(p->st->pused[home], pseg);
+		p->st->npused[home]++;
+		members[n] = vctl_member(home, pseg);
+	}
 	return 0;
 }
 
@@ -309,8 +350,8 @@ int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t disk = vctl_member_disk(members[i]);
 		struct vctl_member *m = p->by_index[disk];
-		if (!m)
-			continue; /* a missing disk: its PSEG is rebuilt, not read */
+		if (!m || !vctl_disk_usable(p, disk))
+			continue; /* missing or failed: its PSEG is rebuilt, not read */
 		uint64_t off = g->quorum_size + (uint64_t)vctl_member_pseg(members[i]) * g->pseg_size;
 		int r = vctl_io_zero(m->fd, off, g->pseg_size);
 		if (r < 0)

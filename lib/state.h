@@ -132,9 +132,12 @@ int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
 		     uint32_t *members, struct vctl_err *err);
 /* The same, saying which redundancy storage set the members came from.
  * strict: the spread is an intent, not a preference: -VCTL_E_REFUSED
- * naming the member that has no compliant PSEG. */
+ * naming the member that has no compliant PSEG. may_miss: a redundant
+ * layout, which may be born one member short while a disk is failed or
+ * missing (that member, the last, is on such a disk, for the caller to
+ * mark stale). */
 int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread, bool strict,
-			 uint32_t *members, uint8_t *rss, struct vctl_err *err);
+			 bool may_miss, uint32_t *members, uint8_t *rss, struct vctl_err *err);
 /* One PSEG to take the place of a member: on a usable disk none of
  * `exclude` (members) is on, the least used, outside the enclosures in
  * `avoid` (required when strict, else preferred). -VCTL_E_REFUSED naming

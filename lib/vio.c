@@ -161,7 +161,7 @@ int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, bool copy, u
 		return r;
 	bool strict;
 	enum vctl_spread spread = vctl_volume_spread(v, &strict);
-	r = vctl_space_alloc_rss(p, n, spread, strict, members, &l.rss, err);
+	r = vctl_space_alloc_rss(p, n, spread, strict, l.raid != VCTL_RAID0, members, &l.rss, err);
 	if (r == -VCTL_E_REFUSED)
 		vctl_err_wrap(err, strict ? "volume %s, --separate enclosure" : "volume %s", v->name);
 	if (r < 0)
@@ -176,6 +176,11 @@ int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, bool copy, u
 			vctl_space_release(p, members[k]);
 		return r;
 	}
+	/* born degraded (see vctl_space_alloc_rss): never read, rebuilt */
+	struct vctl_rsd *rsd = p->st->rsd[*id];
+	for (unsigned k = 0; k < n; k++)
+		if (!vctl_disk_usable(p, vctl_member_disk(members[k])))
+			rsd->stale |= (uint16_t)(1u << k);
 	v->reserve -= (uint32_t)(mine < n ? mine : n);
 	return 0;
 }

@@ -39,6 +39,36 @@ setup() {
 	[ "$(jq '[.meta[].stale] | map(. == "0x0") | all' <<<"$output")" = true ]
 }
 
+@test "a disk failed: new space of redundant volumes is born degraded and rebuilt by replace; raid0 is refused" {
+	rm -rf "$P"
+	vctl -p "$P" init --disks 5 --disk-size 64M --enclosures 3 -q
+	vctl -p "$P" create w --size 32M --raid 5 --width 4 -q
+	vctl -p "$P" create m --size 32M --raid 10 --width 2 -q
+	vctl -p "$P" create z --size 32M --raid 0 --width 5 -q
+	vctl -p "$P" write w "$D/a" -q
+	run -0 vctl -p "$P" disk fail 2
+	# 5 members, 4 disks in service: the fifth is on disk 2, stale
+	run -0 vctl -p "$P" write w --offset 16M "$D/b"
+	run -0 vctl -p "$P" write m --offset 16M "$D/b"
+	vctl -p "$P" read w --offset 16M --length 6M | cmp - "$D/b"
+	run -0 vctl -p "$P" --json dump map w
+	[ "$(jq '[.runs[] | select(.rsd != null and .offset >= 16777216) | .members[] | select(.disk == 2)] | length' <<<"$output")" -gt 0 ]
+	run -0 vctl -p "$P" check
+	assert_output --regexp "note: volume w: [0-9]+ RStores run degraded"
+	# raid0 has no member to spare: refused, nothing written
+	before=$(images_sum "$P")
+	run -3 vctl -p "$P" write z "$D/b"
+	assert_output --partial "this needs 5 disks; the pool has 4 usable"
+	assert_unchanged "$P" "$before"
+	truncate -s 64M "$D/new.img"
+	run -0 vctl -p "$P" disk replace 2 "$D/new.img" --wait
+	run -0 vctl -p "$P" check
+	refute_output --partial "degraded"
+	vctl -p "$P" read w --offset 16M --length 6M | cmp - "$D/b"
+	vctl -p "$P" read w --length 6M | cmp - "$D/a"
+	vctl -p "$P" read m --offset 16M --length 6M | cmp - "$D/b"
+}
+
 @test "a crash in the middle of mirrored and parity writes: noted, then resynced" {
 	for v in r1 r5; do
 		cp -a --sparse=always "$P" "$D/base"

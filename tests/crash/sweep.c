@@ -168,6 +168,14 @@ static const char *const base_failed[] = {
 	"write r @d1M",
 	"disk fail 1",
 	NULL};
+static const char *const base_failed_thin[] = {
+	INIT6,
+	"create w --size 2M --raid 5 --width 5",
+	"create m --size 1M --raid 1",
+	"write m @d1M",
+	"disk fail 1",
+	"mkimg new.img 16M",
+	NULL};
 static const char *const base_r4[] = {
 	INIT6,
 	"create r --size 4M --raid 5 --width 3",
@@ -243,6 +251,8 @@ static const struct scenario scenarios[] = {
 	{"disk fail", base_disks, OPS("= disk fail 1"), NULL, SC_POWER},
 	{"disk replace (new places, rebuild, stale marks cleared)", base_failed,
 	 OPS("= disk replace 1"), NULL, SC_POWER},
+	{"first write with a disk failed (RStores born degraded), then disk replace",
+	 base_failed_thin, OPS("write w @d2M", "= disk replace 1 %P/new.img"), NULL, SC_POWER},
 	/* the same operations on other layouts and more data: more steps */
 	{"4 MiB raid10: first write, snapclone, restripe to 3 columns", base_init,
 	 OPS("create m --size 4M --raid 10 --width 2 --separate enclosure", "write m @d4M",
