@@ -6,8 +6,8 @@
  * directory under /dev/shm (removed at exit): 3 disks of 4 MiB, 64 KiB
  * PSEGs, RSEGs and MLD slots, 16 RSEGs per LMAP (so a volume has several
  * LMAP blocks); a RAID5 volume with data and a snapshot that shares some
- * and had some copied on first write, a RAID1 volume with data and a
- * restripe job, an empty RAID0 volume, a host, a domain and a path. So
+ * and had some copied on first write, a RAID1 volume with data, a
+ * restripe job and a partial last LMAP, an empty RAID0 volume, a host, a domain and a path. So
  * there are labels, MLDs in both slots, and L2MAP, LMAP, RSD directory and
  * RSD blocks, plus stale blocks of earlier generations.
  *
@@ -46,7 +46,10 @@
  *
  * The replayer's name prefixes (tests/fuzz/fuzz.h) mean: valid-: opens,
  * check clean; damaged-: opens, check reports the damage; refused-: the
- * plain open refuses, and check reports the damage. */
+ * plain open refuses, and check reports the damage.
+ *
+ * FUZZ_OPEN_VERBOSE=1 prints the block list and what open and check say;
+ * FUZZ_OPEN_KEEP=1 leaves the pool directory in place. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -109,6 +112,8 @@ static void die(const char *what, const struct vctl_err *err)
 
 static void cleanup(void)
 {
+	if (getenv("FUZZ_OPEN_KEEP"))
+		return;
 	for (int d = 0; d < NDISKS; d++)
 		if (fds[d] > 0)
 			close(fds[d]);
@@ -169,7 +174,7 @@ static void make_pool(void)
 		die("open", &err);
 	static const struct vctl_volume_spec vols[] = {
 		{.name = "r5", .size = 3u << 20, .raid = VCTL_RAID5, .width = 2},
-		{.name = "mirror", .size = 1u << 20, .raid = VCTL_RAID1},
+		{.name = "mirror", .size = 768u * 1024, .raid = VCTL_RAID1},
 		{.name = "empty", .size = 2u << 20, .raid = VCTL_RAID0},
 	};
 	for (size_t i = 0; i < sizeof(vols) / sizeof(vols[0]); i++)
@@ -306,10 +311,13 @@ static void build(void)
 		fprintf(stderr, "fuzz_open: pool in %s; metadata blocks (area 4 + k):\n", dir);
 		for (uint32_t i = 0; i < nblocks; i++)
 			if (blocks[i].used)
-				fprintf(stderr, "  k=%u addr %llu type %u owner %llu index %llu copies %u\n",
+				fprintf(stderr,
+					"  k=%u addr %llu type %u owner %llu index %llu copies %u, "
+					"copy 0 at byte %llu\n",
 					i, (unsigned long long)blocks[i].addr, blocks[i].type,
 					(unsigned long long)blocks[i].owner,
-					(unsigned long long)blocks[i].index, blocks[i].ncopies);
+					(unsigned long long)blocks[i].index, blocks[i].ncopies,
+					(unsigned long long)blocks[i].copy[0].off);
 		fprintf(stderr, "  %u blocks in all\n", nblocks);
 	}
 	vctl_pool_close(p);
