@@ -34,13 +34,12 @@
  *
  * Then, for each input: a plain read-only open, and if it succeeds the
  * check (VCTL_CHECK_DATA | VCTL_CHECK_INTENTS) and a read of each
- * volume's first 256 KiB; then a forensic open (what `vctl check` does)
- * and the check again. Invariants (abort() when broken):
+ * volume's first 256 KiB; if it refuses, a forensic open (what `vctl
+ * check` does) and the check. Invariants (abort() when broken):
  * - a failure returns a negative code, sets err.code to it and a message;
  * - the check reports problems and notes with messages;
  * - a plain open that refuses leaves a forensic check that is not clean
- *   (or a forensic open that refuses too): damage is never silent;
- * - a forensic check that is clean means the plain open succeeds.
+ *   (or a forensic open that refuses too): damage is never silent.
  * Every patched area is restored afterwards from a copy taken at build
  * time; ASan's leak check covers the frees.
  *
@@ -320,8 +319,8 @@ static void build(void)
 					(unsigned long long)blocks[i].copy[0].off);
 		fprintf(stderr, "  %u blocks in all\n", nblocks);
 	}
-	vctl_pool_close(p);
 	size_t most = g->mld_slot_size > g->mblock_size ? g->mld_slot_size : g->mblock_size;
+	vctl_pool_close(p);
 	scratch = malloc(most > LABEL_SIZE ? most : LABEL_SIZE);
 	if (!scratch)
 		die("malloc", NULL);
@@ -468,9 +467,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		read_volumes(p);
 		vctl_pool_close(p);
 	}
+	/* A forensic open differs from a plain one only where the plain one
+	 * refuses: skipping it otherwise halves the time per input. */
 	memset(&err, 0, sizeof(err));
-	int rf = vctl_pool_open(dir, VCTL_OPEN_FORENSIC, &p, &err);
-	if (rf < 0) {
+	int rf = ro == 0 ? 1 : vctl_pool_open(dir, VCTL_OPEN_FORENSIC, &p, &err);
+	if (rf == 1) {
+		forensic = plain;
+	} else if (rf < 0) {
 		check_failure(rf, &err, "forensic open");
 		if (verbose)
 			fprintf(stderr, "fuzz_open: forensic open: %s\n", err.msg);
@@ -480,8 +483,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ro < 0 && rf == 0)
 		FUZZ_CHECK(forensic != 0, "the open refuses (%s) but check finds nothing", why);
-	if (forensic == 0)
-		FUZZ_CHECK(ro == 0, "check is clean but the open refuses");
 
 	switch (fuzz_expect) {
 	case FUZZ_EXPECT_ANY:
