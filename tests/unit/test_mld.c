@@ -361,6 +361,12 @@ static void test_rare(void)
 	   "a volume record too short for its fields: %s", e.msg);
 
 	reset();
+	vctl_put32(buf + 16, 0x80);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_VERSION && strstr(e.msg, "unknown incompatible features 0x80"),
+	   "an incompat bit: %s", e.msg);
+
+	reset();
 	vctl_put16(buf + vo, 99);
 	reseal(buf);
 	ok(try(&e) == -VCTL_E_VERSION && strstr(e.msg, "unknown record type 99"),
