@@ -444,6 +444,23 @@ seeds = {
         every_copy(RSDS, (W, MB_HDR, b'\x01\x03'), (W, MB_HDR + 104, b'\x01')),
     'refused-rsd-reserved-byte-sealed': rsd(106, b'\x01'),
     'refused-rsd-member-pseg-on-metadata-sealed': rsd(10, struct.pack('<I', 0)),
+    # sharing (r5's LMAP 0: 0x10000001 0x1 0x10000002 0x10000002; snap's:
+    # 0x20000000 0x5 0x20000000 0x20000000; r5's LMAP 1: entries 2 and 3
+    # 0x10000003)
+    'damaged-lmap-r5-sp-cleared-sealed': every_copy(LMAP_R5_0, (X, MB_HDR + 3, b'\x10')),
+    'damaged-lmap-snap-and-r5-own-one-slot-sealed': lmap_entry(LMAP_SNAP_0, 2, 0x2),
+    'damaged-lmap-r5-rstore-in-two-places-sealed':
+        every_copy(LMAP_R5_1, (W, MB_HDR + 4 * 4, struct.pack('<I', 0x3)),
+                   (W, 64, struct.pack('<I', 3))),
+    # labels and MLD copies (slot 0 holds the newest generation)
+    'damaged-label-geometry-disk1-sealed':
+        b''.join(xo(1, a, 120, b'\x01') + seal(1, a) for a in (LABEL_A, LABEL_B)),
+    'damaged-label-index-disk2-sealed':
+        b''.join(xo(2, a, 64, b'\x01') + seal(2, a) for a in (LABEL_A, LABEL_B)),
+    'damaged-mld-disk1-newest-slot-bad-magic': xo(1, SLOT0, 0, b'\xff'),
+    # the MLD's snap volume record is at 1920: flags at 8 + 60
+    'valid-mld-snap-invalid-sealed':
+        b''.join(xo(d, SLOT0, 1920 + 68, b'\x02') + seal(d, SLOT0) for d in range(3)),
 }
 for n, b in seeds.items():
     put(os.path.join(O, n), b)
