@@ -3,7 +3,7 @@
  * decoder they call).
  *
  * Once per process, a small valid pool is built with the library in a
- * directory under /dev/shm (removed at exit): 3 disks of 4 MiB, 64 KiB
+ * directory under /dev/shm (or $TMPDIR; removed at exit): 3 disks of 4 MiB, 64 KiB
  * PSEGs, RSEGs and MLD slots, 16 RSEGs per LMAP (so a volume has several
  * LMAP blocks); a RAID5 volume with data and a snapshot that shares some
  * and had some copied on first write, a RAID1 volume with data, a
@@ -96,7 +96,7 @@ struct block {
 	struct area copy[VCTL_META_MAX_COPIES];
 };
 
-static char dir[64];
+static char dir[96];
 static int fds[NDISKS];
 static struct area quorum[NDISKS][4];
 static struct block blocks[MAX_BLOCKS];
@@ -257,7 +257,13 @@ static void reach(uint64_t addr, const struct vctl_geom *g, int depth)
 
 static void build(void)
 {
-	snprintf(dir, sizeof(dir), "/dev/shm/vctl-fuzz-open.XXXXXX");
+	/* tmpfs when there is one: every input rewrites parts of the images */
+	const char *tmp = getenv("TMPDIR");
+	if (access("/dev/shm", W_OK) == 0)
+		tmp = "/dev/shm";
+	else if (!tmp || !*tmp || strlen(tmp) > sizeof(dir) - 24)
+		tmp = "/tmp";
+	snprintf(dir, sizeof(dir), "%s/vctl-fuzz-open.XXXXXX", tmp);
 	if (!mkdtemp(dir))
 		die("mkdtemp", NULL);
 	atexit(cleanup);
