@@ -39,7 +39,8 @@
  * - a failure returns a negative code, sets err.code to it and a message;
  * - the check reports problems and notes with messages;
  * - a plain open that refuses leaves a forensic check that is not clean
- *   (or a forensic open that refuses too): damage is never silent.
+ *   (or a forensic open that refuses too): damage is never silent;
+ * - nothing is written to the images (their mtimes stay).
  * Every patched area is restored afterwards from a copy taken at build
  * time; ASan's leak check covers the frees.
  *
@@ -457,6 +458,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += n;
 	}
 
+	struct stat before[NDISKS];
+	for (int d = 0; d < NDISKS; d++)
+		if (fstat(fds[d], &before[d]) < 0)
+			die("fstat", NULL);
+
 	const char *verbose = getenv("FUZZ_OPEN_VERBOSE");
 	struct vctl_err err = {0};
 	struct vctl_pool *p;
@@ -489,6 +495,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ro < 0 && rf == 0)
 		FUZZ_CHECK(forensic != 0, "the open refuses (%s) but check finds nothing", why);
+
+	for (int d = 0; d < NDISKS; d++) {
+		struct stat st;
+		if (fstat(fds[d], &st) < 0)
+			die("fstat", NULL);
+		FUZZ_CHECK(st.st_mtim.tv_sec == before[d].st_mtim.tv_sec &&
+				   st.st_mtim.tv_nsec == before[d].st_mtim.tv_nsec &&
+				   st.st_size == before[d].st_size,
+			   "a read-only open and check changed disk %d", d);
+	}
 
 	switch (fuzz_expect) {
 	case FUZZ_EXPECT_ANY:
