@@ -458,6 +458,10 @@ seeds = {
     'damaged-label-index-disk2-sealed':
         b''.join(xo(2, a, 64, b'\x01') + seal(2, a) for a in (LABEL_A, LABEL_B)),
     'damaged-mld-disk1-newest-slot-bad-magic': xo(1, SLOT0, 0, b'\xff'),
+    # the MLD's RSD table record is at 2672: rsd_blocks at 8 (the metadata
+    # space has 44 blocks)
+    'refused-mld-rsd-table-beyond-metadata-space-sealed':
+        b''.join(w(d, SLOT0, 2680, struct.pack('<I', 44)) + seal(d, SLOT0) for d in range(3)),
     # the MLD's snap volume record is at 1920: flags at 8 + 60
     'valid-mld-snap-invalid-sealed':
         b''.join(xo(d, SLOT0, 1920 + 68, b'\x02') + seal(d, SLOT0) for d in range(3)),
