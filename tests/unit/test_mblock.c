@@ -35,6 +35,10 @@ static void bad_stripe(uint8_t *s) { vctl_put32(s + 4, 3000); }
 static void bad_width(uint8_t *s) { s[1] = 0; }
 static void same_disk(uint8_t *s) { vctl_put16(s + 8 + 6, 0); }
 static void free_not_zero(uint8_t *s) { memset(s, 0, VCTL_RSD_SLOT), s[50] = 1; }
+static void raid0_width_17(uint8_t *s) { s[0] = VCTL_RAID0, s[1] = 17; }
+static void raid1_width_2(uint8_t *s) { s[0] = VCTL_RAID1, s[1] = 2; }
+static void raid10_width_9(uint8_t *s) { s[0] = VCTL_RAID10, s[1] = 9; }
+static void raid_9(uint8_t *s) { s[0] = 9; }
 
 int main(void)
 {
@@ -65,6 +69,19 @@ int main(void)
 	vctl_rsd_encode(&x, slot);
 	vctl_put32(slot + 4, 3000);
 	ok(vctl_rsd_decode(slot, &g, &d, NULL) == -VCTL_E_CORRUPT, "bad stripe, err NULL");
+	static const struct {
+		void (*edit)(uint8_t *);
+		const char *what, *msg;
+	} layouts[] = {
+		{raid0_width_17, "raid0 of width 17", "RSD: raid0 takes a width of 1 to 16"},
+		{raid1_width_2, "raid1 of width 2", "RSD: raid1 is one mirrored pair"},
+		{raid10_width_9, "raid10 of width 9", "RSD: raid10 takes a width of 1 to 8"},
+		{raid_9, "RAID type 9", "RSD: unknown RAID type 9"},
+	};
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		ok(damaged(layouts[i].edit, &e) == -VCTL_E_CORRUPT &&
+			   !strncmp(e.msg, layouts[i].msg, strlen(layouts[i].msg)),
+		   "%s: %s", layouts[i].what, e.msg);
 	ok(damaged(same_disk, &e) == -VCTL_E_CORRUPT && strstr(e.msg, "same disk 0"),
 	   "two members on one disk: %s", e.msg);
 	ok(damaged(free_not_zero, &e) == -VCTL_E_CORRUPT && strstr(e.msg, "free RSD slot"),
