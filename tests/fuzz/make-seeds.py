@@ -452,6 +452,8 @@ seeds = {
     'damaged-lmap-r5-rstore-in-two-places-sealed':
         every_copy(LMAP_R5_1, (W, MB_HDR + 4 * 4, struct.pack('<I', 0x3)),
                    (W, 64, struct.pack('<I', 3))),
+    'damaged-lmap-r5-rsd-2-unreferenced-sealed':
+        every_copy(LMAP_R5_1, (W, MB_HDR + 4 * 2, bytes(8)), (W, 64, bytes(4))),
     # labels and MLD copies (slot 0 holds the newest generation)
     'damaged-label-geometry-disk1-sealed':
         b''.join(xo(1, a, 120, b'\x01') + seal(1, a) for a in (LABEL_A, LABEL_B)),
