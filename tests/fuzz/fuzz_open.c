@@ -3,13 +3,14 @@
  * decoder they call).
  *
  * Once per process, a small valid pool is built with the library in a
- * directory under /dev/shm (or $TMPDIR; removed at exit): 3 disks of 4 MiB, 64 KiB
- * PSEGs, RSEGs and MLD slots, 16 RSEGs per LMAP (so a volume has several
- * LMAP blocks); a RAID5 volume with data and a snapshot that shares some
- * and had some copied on first write, a RAID1 volume with data, a
- * restripe job and a partial last LMAP, an empty RAID0 volume, a host, a domain and a path. So
- * there are labels, MLDs in both slots, and L2MAP, LMAP, RSD directory and
- * RSD blocks, plus stale blocks of earlier generations.
+ * directory under /dev/shm (or $TMPDIR; removed at exit): 3 disks of
+ * 4 MiB, 64 KiB PSEGs, RSEGs and MLD slots, 16 RSEGs per LMAP (so a
+ * volume has several LMAP blocks); a RAID5 volume with data and a
+ * snapshot that shares some and had some copied on first write, a RAID1
+ * volume with data, a restripe job and a partial last LMAP, an empty
+ * RAID0 volume, a host, a domain and a path. So there are labels, MLDs in
+ * both slots, and L2MAP, LMAP, RSD directory and RSD blocks, plus stale
+ * blocks of earlier generations.
  *
  * An input is a sequence of patches applied to those images; each patch
  * is a 5-byte header and, for the byte-editing ops, `len` bytes:
