@@ -7,8 +7,8 @@ Makes four small pools with VCTL in a temporary directory (one of them an
 init stopped before its commit point by VCTL_FAULT), cuts labels and MLDs
 out of them, derives the damaged variants, and rewrites every seed under
 tests/fuzz/corpus/{label,mld}; writes the patch scripts of
-tests/fuzz/corpus/open (they need no pool). Crash reproducers (crash-*) are
-left alone.
+tests/fuzz/corpus/open (they need no pool). Crash reproducers (crash-*) and
+inputs kept from fuzzing runs (fuzzed-*) are left alone.
 Run it when the format changes, then replay: every seed must still be
 "ok". Needs python3; `make check` does not.
 """
@@ -67,7 +67,7 @@ L = os.path.join(out, 'label'); M = os.path.join(out, 'mld')
 for d in (L, M):
     os.makedirs(d, exist_ok=True)
     for n in os.listdir(d):
-        if not n.startswith('crash-'):
+        if not n.startswith(('crash-', 'fuzzed-')):
             os.unlink(os.path.join(d, n))
 
 a = rd(pool6 + '/disk0.img', 0, 4096)
@@ -362,7 +362,7 @@ x = bytearray(a); u32(x, 68, 2); put(L + '/refused-copy-2-sealed', seal_label(x)
 O = os.path.join(out, 'open')
 os.makedirs(O, exist_ok=True)
 for n in os.listdir(O):
-    if not n.startswith('crash-'):
+    if not n.startswith(('crash-', 'fuzzed-')):
         os.unlink(os.path.join(O, n))
 LABEL_A, LABEL_B, SLOT0, SLOT1 = 0, 1, 2, 3
 # fuzz_open's list of the blocks the MLD reaches, ordered by (type, owner,
@@ -395,6 +395,12 @@ seeds = {
     'damaged-mld-disk1-both-slots-bad-magic': xo(1, SLOT0, 0, b'\xff') + xo(1, SLOT1, 0, b'\xff'),
     'refused-no-mld-every-slot-bad-magic':
         b''.join(xo(d, s, 0, b'\xff') for d in range(3) for s in (SLOT0, SLOT1)),
+    'refused-no-mld-every-slot-zeroed':
+        b''.join(w(d, s, 0, bytes(128)) for d in range(3) for s in (SLOT0, SLOT1)),
+    # labels flagged PENDING (at 28) and no MLD: an init cut short
+    'refused-every-label-pending-no-mld-sealed':
+        b''.join(w(d, a, 28, b'\x01') + seal(d, a) for d in range(3) for a in (LABEL_A, LABEL_B)) +
+        b''.join(w(d, s, 0, bytes(128)) for d in range(3) for s in (SLOT0, SLOT1)),
     'refused-no-mld-every-payload-flipped':
         b''.join(xo(d, s, 200, b'\x10') for d in range(3) for s in (SLOT0, SLOT1)),
     # metadata block headers
