@@ -130,9 +130,14 @@ int vctl_rsd_decode(const uint8_t slot[VCTL_RSD_SLOT], const struct vctl_geom *g
 				return vctl_errf(err, -VCTL_E_CORRUPT, "free RSD slot is not zero");
 		return 0;
 	}
-	int rc = vctl_layout_check(&r->layout, g, err);
-	if (rc < 0)
-		return vctl_errf(err, -VCTL_E_CORRUPT, "RSD: %s", err ? err->msg : "bad layout");
+	/* Wrapped, not formatted: "RSD: %s" with err->msg as its argument
+	 * would have vsnprintf read the buffer it writes. */
+	if (vctl_layout_check(&r->layout, g, err) < 0) {
+		if (err)
+			err->code = -VCTL_E_CORRUPT;
+		vctl_err_wrap(err, "RSD");
+		return -VCTL_E_CORRUPT;
+	}
 	if (r->nmembers != vctl_layout_members(&r->layout))
 		return vctl_errf(err, -VCTL_E_CORRUPT, "RSD: %u members for a %s of width %u",
 				 r->nmembers, vctl_raid_name(r->layout.raid), r->layout.width);

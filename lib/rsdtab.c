@@ -62,6 +62,14 @@ int vctl_rsd_load(struct vctl_pool *p, struct vctl_err *err)
 	uint32_t nblocks = p->mld.rsd_blocks;
 	if ((uint64_t)nblocks * per > VCTL_MAX_RSDS)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "RSD table of %u blocks is too large", nblocks);
+	/* Each RSD block and directory block is a block of its own in the
+	 * metadata space (address 0 is none): checked before the table's
+	 * arrays are sized by a count that could ask for gigabytes. */
+	if (nblocks && (uint64_t)nblocks + p->mld.ndirs >= st->nmblocks)
+		return vctl_errf(err, -VCTL_E_CORRUPT,
+				 "RSD table of %u blocks and %u directory blocks does not fit the "
+				 "metadata space of %llu blocks",
+				 nblocks, p->mld.ndirs, (unsigned long long)st->nmblocks);
 	if (grow_blocks(st, nblocks, per) < 0)
 		return vctl_errf(err, -ENOMEM, "out of memory");
 	st->nrsd_blocks = nblocks;

@@ -17,6 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *   valid-*    decodes with flags 0;
  *   bad-crc-*  fails with flags 0, decodes with VCTL_DECODE_IGNORE_CRC;
  *   refused-*  fails both ways;
+ *   damaged-*  (fuzz_open) the pool opens and check reports the damage;
  *   anything else (crash reproducers, inputs libFuzzer added): only the
  *   invariants every input must keep. Each target defines the variable. */
 enum fuzz_expect {
@@ -24,6 +25,7 @@ enum fuzz_expect {
 	FUZZ_EXPECT_VALID,
 	FUZZ_EXPECT_BAD_CRC,
 	FUZZ_EXPECT_REFUSED,
+	FUZZ_EXPECT_DAMAGED,
 };
 extern enum fuzz_expect fuzz_expect;
 

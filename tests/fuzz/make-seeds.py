@@ -6,7 +6,9 @@
 Makes four small pools with VCTL in a temporary directory (one of them an
 init stopped before its commit point by VCTL_FAULT), cuts labels and MLDs
 out of them, derives the damaged variants, and rewrites every seed under
-tests/fuzz/corpus/{label,mld}. Crash reproducers (crash-*) are left alone.
+tests/fuzz/corpus/{label,mld}; writes the patch scripts of
+tests/fuzz/corpus/open (they need no pool). Crash reproducers (crash-*) and
+inputs kept from fuzzing runs (fuzzed-*) are left alone.
 Run it when the format changes, then replay: every seed must still be
 "ok". Needs python3; `make check` does not.
 """
@@ -65,7 +67,7 @@ L = os.path.join(out, 'label'); M = os.path.join(out, 'mld')
 for d in (L, M):
     os.makedirs(d, exist_ok=True)
     for n in os.listdir(d):
-        if not n.startswith('crash-'):
+        if not n.startswith(('crash-', 'fuzzed-')):
             os.unlink(os.path.join(d, n))
 
 a = rd(pool6 + '/disk0.img', 0, 4096)
@@ -351,3 +353,126 @@ put(M + '/refused-job-id-0-sealed', mld_with(m6, [rv, job(0, 1, 0)], 3))
 x = bytearray(a); x[300] = 1; put(L + '/refused-reserved-byte-300-set-sealed', seal_label(x))
 x = bytearray(a); u32(x, 28, 0x80); put(L + '/refused-unknown-flags-sealed', seal_label(x))
 x = bytearray(a); u32(x, 68, 2); put(L + '/refused-copy-2-sealed', seal_label(x))
+
+# ---- fuzz_open: patch scripts over the pool tests/fuzz/fuzz_open.c builds
+# (the format is in the comment at the top of that file). They name areas,
+# not bytes of a particular pool, so they need no pool here. Edits of a
+# metadata block go to each of its 3 copies; "-sealed" ones recompute the
+# crc after the edit.
+O = os.path.join(out, 'open')
+os.makedirs(O, exist_ok=True)
+for n in os.listdir(O):
+    if not n.startswith(('crash-', 'fuzzed-')):
+        os.unlink(os.path.join(O, n))
+LABEL_A, LABEL_B, SLOT0, SLOT1 = 0, 1, 2, 3
+# fuzz_open's list of the blocks the MLD reaches, ordered by (type, owner,
+# index): volumes r5 (id 1), mirror (2), snap (4, r5's predecessor)
+L2_R5, L2_MIRROR, L2_SNAP = 4, 5, 6
+LMAP_R5_0, LMAP_R5_1, LMAP_MIRROR_0, LMAP_SNAP_0, LMAP_SNAP_1 = 7, 8, 9, 10, 11
+RSDDIR, RSDS = 12, 13
+MB_HDR, RSD_SLOT = 72, 112
+
+def patch(op, sel, area, off, data=b''):
+    return struct.pack('<BBHB', op << 6 | sel, area, off, len(data)) + data
+def w(sel, area, off, data): return patch(0, sel, area, off, data)
+def xo(sel, area, off, data): return patch(1, sel, area, off, data)
+def seal(sel, area): return patch(2, sel, area, 0)
+def every_copy(area, *edits, sealed=True):
+    """the edits (op, off, data) on each copy of a metadata block"""
+    return b''.join(b''.join(patch(op, c, area, off, d) for op, off, d in edits) +
+                    (seal(c, area) if sealed else b'') for c in range(3))
+W, X = 0, 1
+def rsd(off, data, slot=0):
+    return every_copy(RSDS, (W, MB_HDR + RSD_SLOT * slot + off, data))
+def lmap_entry(area, e, v):
+    return every_copy(area, (W, MB_HDR + 4 * e, struct.pack('<I', v)))
+
+seeds = {
+    'valid-pristine': b'',
+    'valid-stale-block-scribbled': xo(0, 40, 100, b'\xff' * 8) + xo(1, 41, 0, b'\xff'),
+    'damaged-label-a-disk0-bad-crc': xo(0, LABEL_A, 4092, b'\x01'),
+    'damaged-label-b-disk2-says-copy-a-sealed': xo(2, LABEL_B, 68, b'\x01') + seal(2, LABEL_B),
+    'damaged-mld-disk1-both-slots-bad-magic': xo(1, SLOT0, 0, b'\xff') + xo(1, SLOT1, 0, b'\xff'),
+    'refused-no-mld-every-slot-bad-magic':
+        b''.join(xo(d, s, 0, b'\xff') for d in range(3) for s in (SLOT0, SLOT1)),
+    'refused-no-mld-every-slot-zeroed':
+        b''.join(w(d, s, 0, bytes(128)) for d in range(3) for s in (SLOT0, SLOT1)),
+    # labels flagged PENDING (at 28) and no MLD: an init cut short
+    'refused-every-label-pending-no-mld-sealed':
+        b''.join(w(d, a, 28, b'\x01') + seal(d, a) for d in range(3) for a in (LABEL_A, LABEL_B)) +
+        b''.join(w(d, s, 0, bytes(128)) for d in range(3) for s in (SLOT0, SLOT1)),
+    'refused-no-mld-every-payload-flipped':
+        b''.join(xo(d, s, 200, b'\x10') for d in range(3) for s in (SLOT0, SLOT1)),
+    # metadata block headers
+    'damaged-l2-r5-bad-magic': every_copy(L2_R5, (X, 0, b'\x01'), sealed=False),
+    'damaged-l2-r5-bad-crc': every_copy(L2_R5, (X, 1000, b'\x01'), sealed=False),
+    'damaged-l2-r5-of-another-pool-sealed': every_copy(L2_R5, (X, 16, b'\x01')),
+    'damaged-l2-r5-misdirected-sealed': every_copy(L2_R5, (X, 32, b'\x01')),
+    'damaged-l2-r5-count-beyond-room-sealed': every_copy(L2_R5, (W, 64, b'\xff\xff')),
+    'damaged-l2-r5-reserved-set-sealed': every_copy(L2_R5, (W, 68, b'\x01')),
+    'damaged-l2-r5-owner-sealed': every_copy(L2_R5, (X, 48, b'\x08')),
+    'damaged-l2-r5-copy0-bad-crc': xo(0, L2_R5, 1000, b'\x01'),
+    'damaged-l2-r5-copy1-differs-sealed': xo(1, L2_R5, 1000, b'\x01') + seal(1, L2_R5),
+    'damaged-l2-r5-lmap-outside-metadata-space-sealed':
+        every_copy(L2_R5, (W, MB_HDR, struct.pack('<Q', 99999))),
+    # fuzz_open's allocation: r5's LMAP 0 is block 42
+    'damaged-l2-r5-lmap-1-is-lmap-0-sealed':
+        every_copy(L2_R5, (W, MB_HDR + 8, struct.pack('<Q', 42))),
+    # LMAPs
+    'damaged-lmap-r5-1-says-lmap-0-sealed': every_copy(LMAP_R5_1, (X, 56, b'\x01')),
+    'damaged-lmap-mirror-entry-past-the-end-sealed': lmap_entry(LMAP_MIRROR_0, 15, 1),
+    'damaged-lmap-r5-entry-unknown-flags-sealed': every_copy(LMAP_R5_0, (X, MB_HDR + 3, b'\x80')),
+    'damaged-lmap-r5-entry-ss-and-rsd-sealed': every_copy(LMAP_R5_0, (X, MB_HDR + 3, b'\x20')),
+    'damaged-lmap-r5-ss-without-successor-sealed': lmap_entry(LMAP_R5_0, 10, 0x20000000),
+    'damaged-lmap-r5-rsd-999-sealed': lmap_entry(LMAP_R5_0, 0, 1000),
+    'damaged-lmap-r5-count-off-by-one-sealed': every_copy(LMAP_R5_0, (X, 64, b'\x01')),
+    # snap has no predecessor; its LMAP 1 counts 2 entries
+    'damaged-lmap-snap-sp-without-predecessor-sealed':
+        every_copy(LMAP_SNAP_1, (W, MB_HDR + 4 * 15, struct.pack('<I', 0x10000000)),
+                   (W, 64, struct.pack('<I', 3))),
+    # the RSD table
+    'refused-rsd-dir-index-1-sealed': every_copy(RSDDIR, (X, 56, b'\x01')),
+    'refused-rsd-dir-entry-0-no-address-sealed': every_copy(RSDDIR, (W, MB_HDR, bytes(8))),
+    'refused-rsd-dir-entry-outside-metadata-space-sealed':
+        every_copy(RSDDIR, (W, MB_HDR, struct.pack('<Q', 99999))),
+    'refused-rsd-dir-bad-crc': every_copy(RSDDIR, (X, 1000, b'\x01'), sealed=False),
+    'refused-rsd-block-index-1-sealed': every_copy(RSDS, (X, 56, b'\x01')),
+    'refused-rsd-block-count-off-by-one-sealed': every_copy(RSDS, (X, 64, b'\x01')),
+    # RSD slots: 0..4 are used (slot 0 a raid5 of width 2 on disks 0, 1, 2)
+    'refused-rsd-free-slot-not-zero-sealed': rsd(5, b'\x01', slot=100),
+    'refused-rsd-bad-stripe-sealed': rsd(4, struct.pack('<I', 3000)),
+    'refused-rsd-4-members-for-raid5-width-2-sealed': rsd(2, b'\x04'),
+    'refused-rsd-member-disk-2000-sealed': rsd(8, struct.pack('<H', 2000)),
+    'refused-rsd-two-members-on-disk-0-sealed': rsd(8 + 6, struct.pack('<H', 0)),
+    'refused-rsd-unused-member-set-sealed': rsd(8 + 6 * 15, b'\x01'),
+    'refused-rsd-stale-absent-member-sealed': rsd(104, struct.pack('<H', 0x8000)),
+    'refused-rsd-raid0-with-stale-member-sealed':
+        every_copy(RSDS, (W, MB_HDR, b'\x01\x03'), (W, MB_HDR + 104, b'\x01')),
+    'refused-rsd-reserved-byte-sealed': rsd(106, b'\x01'),
+    'refused-rsd-member-pseg-on-metadata-sealed': rsd(10, struct.pack('<I', 0)),
+    # sharing (r5's LMAP 0: 0x10000001 0x1 0x10000002 0x10000002; snap's:
+    # 0x20000000 0x5 0x20000000 0x20000000; r5's LMAP 1: entries 2 and 3
+    # 0x10000003)
+    'damaged-lmap-r5-sp-cleared-sealed': every_copy(LMAP_R5_0, (X, MB_HDR + 3, b'\x10')),
+    'damaged-lmap-snap-and-r5-own-one-slot-sealed': lmap_entry(LMAP_SNAP_0, 2, 0x2),
+    'damaged-lmap-r5-rstore-in-two-places-sealed':
+        every_copy(LMAP_R5_1, (W, MB_HDR + 4 * 4, struct.pack('<I', 0x3)),
+                   (W, 64, struct.pack('<I', 3))),
+    'damaged-lmap-r5-rsd-2-unreferenced-sealed':
+        every_copy(LMAP_R5_1, (W, MB_HDR + 4 * 2, bytes(8)), (W, 64, bytes(4))),
+    # labels and MLD copies (slot 0 holds the newest generation)
+    'damaged-label-geometry-disk1-sealed':
+        b''.join(xo(1, a, 120, b'\x01') + seal(1, a) for a in (LABEL_A, LABEL_B)),
+    'damaged-label-index-disk2-sealed':
+        b''.join(xo(2, a, 64, b'\x01') + seal(2, a) for a in (LABEL_A, LABEL_B)),
+    'damaged-mld-disk1-newest-slot-bad-magic': xo(1, SLOT0, 0, b'\xff'),
+    # the MLD's RSD table record is at 2672: rsd_blocks at 8 (the metadata
+    # space has 44 blocks)
+    'refused-mld-rsd-table-beyond-metadata-space-sealed':
+        b''.join(w(d, SLOT0, 2680, struct.pack('<I', 44)) + seal(d, SLOT0) for d in range(3)),
+    # the MLD's snap volume record is at 1920: flags at 8 + 60
+    'valid-mld-snap-invalid-sealed':
+        b''.join(xo(d, SLOT0, 1920 + 68, b'\x02') + seal(d, SLOT0) for d in range(3)),
+}
+for n, b in seeds.items():
+    put(os.path.join(O, n), b)

@@ -11,8 +11,8 @@
  * others; the child's diagnostics (the failed invariant, the sanitizer's
  * report, a leak) go to stderr. REPLAY_NO_FORK=1 runs inputs in-process,
  * for a debugger. A directory holding no file is "not ok": an empty corpus
- * tests nothing. A file whose name starts with valid-, bad-crc- or refused-
- * must also decode as its name says (tests/fuzz/fuzz.h). Exit status 0 if every line is "ok", 1 if not, 2 on bad usage. */
+ * tests nothing. A file whose name starts with valid-, bad-crc-, refused- or
+ * damaged- must also behave as its name says (tests/fuzz/fuzz.h). Exit status 0 if every line is "ok", 1 if not, 2 on bad usage. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +94,8 @@ static int run_input(const char *path)
 		fuzz_expect = FUZZ_EXPECT_BAD_CRC;
 	else if (!strncmp(base, "refused-", 8))
 		fuzz_expect = FUZZ_EXPECT_REFUSED;
+	else if (!strncmp(base, "damaged-", 8))
+		fuzz_expect = FUZZ_EXPECT_DAMAGED;
 	else
 		fuzz_expect = FUZZ_EXPECT_ANY;
 	LLVMFuzzerTestOneInput(data, size);

@@ -261,6 +261,119 @@ static void test_access(void)
 	vctl_mld_free(&m);
 }
 
+/* Refusals no other test reaches: counts beyond the limits, a header
+ * whose two lengths disagree, a short volume record, cursors and jobs on
+ * snapclones. */
+static void no_disks(struct vctl_mld *m) { m->ndisks = 0; }
+static void too_many_enclosures(struct vctl_mld *m)
+{
+	struct vctl_mld_encl *e = calloc(VCTL_MAX_DISKS + 1, sizeof(*e));
+	for (uint32_t i = 0; i < VCTL_MAX_DISKS + 1; i++) {
+		e[i].id = i < m->nencl ? m->encl[i].id : 100000 + i;
+		snprintf(e[i].name, sizeof(e[i].name), "x%u", i);
+	}
+	free(m->encl);
+	m->encl = e;
+	m->nencl = VCTL_MAX_DISKS + 1;
+}
+static void clone_cursor_past_end(struct vctl_mld *m)
+{
+	m->vols[0].flags |= VCTL_VOL_CLONE;
+	m->vols[0].cursor = (m->vols[0].size >> 16) + 1;
+}
+static void restripe_a_clone(struct vctl_mld *m)
+{
+	m->vols[0].flags |= VCTL_VOL_CLONE;
+	m->njobs = 1;
+	m->jobs = calloc(1, sizeof(*m->jobs));
+	m->jobs[0] = (struct vctl_mld_job){.id = 11, .volume = 5, .kind = VCTL_JOB_RESTRIPE,
+					   .state = VCTL_JOB_RUNNING, .raid = VCTL_RAID0,
+					   .width = 1, .stripe = 64 * 1024};
+}
+static void domain_flags(struct vctl_mld *m) { m->domains[0].flags = 0x10; }
+static void too_many_hosts(struct vctl_mld *m)
+{
+	struct vctl_mld_host *h = calloc(VCTL_MAX_ACCESS_RECORDS + 1, sizeof(*h));
+	for (uint32_t i = 0; i < VCTL_MAX_ACCESS_RECORDS + 1; i++)
+		h[i] = (struct vctl_mld_host){.id = 6, .uid = i};
+	free(m->hosts);
+	m->hosts = h;
+	m->nhosts = VCTL_MAX_ACCESS_RECORDS + 1;
+}
+
+static void test_rare(void)
+{
+	struct vctl_mld m, d;
+	struct vctl_err e = {0};
+	sample(&m, 6, 3);
+	add_access(&m);
+	ok(vctl_mld_validate(&m, &e) == 0, "rare: the sample is valid: %s", e.msg);
+	static const struct {
+		void (*fn)(struct vctl_mld *);
+		const char *what, *msg;
+	} rules[] = {
+		{no_disks, "no disk records", "0 disks"},
+		{too_many_enclosures, "1025 enclosures", "1025 enclosures"},
+		{clone_cursor_past_end, "a snapclone's cursor past its end", "copy cursor"},
+		{restripe_a_clone, "a restripe of a snapclone", "still being copied"},
+		{domain_flags, "unknown domain flags", "unknown flags 0x10"},
+		{too_many_hosts, "65537 hosts", "65537 hosts"},
+	};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		vctl_err_clear(&e);
+		int r = rule(&m, rules[i].fn, &e);
+		ok(r == -VCTL_E_CORRUPT && strstr(e.msg, rules[i].msg), "refused: %s: %s",
+		   rules[i].what, e.msg);
+	}
+
+	/* On disk, the 65537th host record is refused as it is read. */
+	struct vctl_mld big;
+	ok(vctl_mld_dup(&m, &big) == 0, "rare: dup");
+	too_many_hosts(&big);
+	size_t cap = 256 * 1024 + (size_t)(VCTL_MAX_ACCESS_RECORDS + 1) * 96, blen;
+	uint8_t *bbuf = malloc(cap);
+	vctl_err_clear(&e);
+	ok(bbuf && vctl_mld_encode(&big, bbuf, cap, &blen, &e) == 0, "rare: encode 65537 hosts: %s",
+	   e.msg);
+	ok(vctl_mld_decode(bbuf, blen, 0, &d, &e) == -VCTL_E_CORRUPT &&
+		   strstr(e.msg, "more than 65536 records of type 8"),
+	   "a 65537th host record: %s", e.msg);
+	vctl_mld_free(&d);
+	free(bbuf);
+	vctl_mld_free(&big);
+
+	vctl_err_clear(&e);
+	ok(vctl_mld_encode(&m, buf, CAP, &len, &e) == 0, "rare: encode: %s", e.msg);
+	memcpy(orig, buf, len);
+	vctl_put64(buf + 64, vctl_get64(buf + 64) + 8);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT && strstr(e.msg, "payload length disagrees"),
+	   "header length and payload length disagree: %s", e.msg);
+
+	/* The volume record (after the pool, 3 enclosure and 6 disk
+	 * records) cut to its 8-byte header and 8 bytes. */
+	reset();
+	size_t vo = rec_off(buf, 10);
+	ok(vctl_get16(buf + vo) == VCTL_REC_VOLUME, "rare: record 10 is the volume");
+	vctl_put32(buf + vo + 4, 16);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_CORRUPT && strstr(e.msg, "record 10 is truncated"),
+	   "a volume record too short for its fields: %s", e.msg);
+
+	reset();
+	vctl_put32(buf + 16, 0x80);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_VERSION && strstr(e.msg, "unknown incompatible features 0x80"),
+	   "an incompat bit: %s", e.msg);
+
+	reset();
+	vctl_put16(buf + vo, 99);
+	reseal(buf);
+	ok(try(&e) == -VCTL_E_VERSION && strstr(e.msg, "unknown record type 99"),
+	   "record type 99: %s", e.msg);
+	vctl_mld_free(&m);
+}
+
 int main(void)
 {
 	struct vctl_mld m, d;
@@ -530,5 +643,6 @@ int main(void)
 	vctl_mld_free(&dup);
 	vctl_mld_free(&m);
 	test_access();
+	test_rare();
 	return tap_done();
 }
