@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "io.h"
 #include "state.h"
 
@@ -180,7 +181,7 @@ static unsigned rss_count(unsigned usable)
 int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
 		     uint32_t *members, struct vctl_err *err)
 {
-	return vctl_space_alloc_rss(p, n, spread, false, members, NULL, err);
+	return vctl_space_alloc_rss(p, n, spread, false, NULL, members, NULL, err);
 }
 
 static const char *encl_name(const struct vctl_pool *p, uint32_t id)
@@ -190,17 +191,24 @@ static const char *encl_name(const struct vctl_pool *p, uint32_t id)
 }
 
 int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread, bool strict,
-			 uint32_t *members, uint8_t *rss_out, struct vctl_err *err)
+			 const struct vctl_mld_req *only, uint32_t *members, uint8_t *rss_out,
+			 struct vctl_err *err)
 {
 	struct cand c[VCTL_MAX_DISKS];
-	unsigned nc = 0, usable = 0;
+	unsigned nc = 0, usable = 0, allowed = 0;
 	uint32_t order[VCTL_MAX_DISKS];
 	for (uint32_t i = 0; i < p->mld.ndisks; i++)
-		if (vctl_disk_allocatable(p, p->mld.disks[i].index))
+		if (vctl_disk_allocatable(p, p->mld.disks[i].index)) {
 			order[usable++] = p->mld.disks[i].index;
+			allowed += vctl_req_allows(p, only, p->mld.disks[i].index);
+		}
 	if (usable < n)
 		return vctl_errf(err, -VCTL_E_REFUSED,
 				 "this needs %u disks; the pool has %u usable", n, usable);
+	if (allowed < n)
+		return vctl_errf(err, -VCTL_E_REFUSED,
+				 "this needs %u disks; the arrays its volume is placed on have %u usable",
+				 n, allowed);
 	/* the RSS with the most free PSEGs on disks that have some, among
 	 * those with enough such disks */
 	unsigned nrss = rss_count(usable), set = 0;
@@ -210,6 +218,8 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 		unsigned lo = s * usable / nrss, hi = (s + 1) * usable / nrss, with = 0;
 		uint64_t f = 0;
 		for (unsigned k = lo; k < hi; k++) {
+			if (!vctl_req_allows(p, only, order[k]))
+				continue;
 			uint64_t fk = vctl_space_free_psegs(p, order[k]);
 			with += fk > 0;
 			f += fk;
@@ -227,7 +237,7 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 	unsigned lo = set * usable / nrss, hi = (set + 1) * usable / nrss;
 	for (unsigned k = lo; k < hi; k++) {
 		const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, order[k]);
-		if (vctl_space_free_psegs(p, d->index) == 0)
+		if (vctl_space_free_psegs(p, d->index) == 0 || !vctl_req_allows(p, only, d->index))
 			continue;
 		c[nc++] = (struct cand){d->index, d->encl, p->st->npused[d->index], d->pseg_count};
 	}
@@ -244,9 +254,30 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 	bool taken[VCTL_MAX_DISKS] = {false};
 	for (unsigned i = 0; i < n; i++) {
 		int best = -1;
+		/* A volume placed on several arrays: each member goes to the
+		 * array with the fewest of this RStore's members so far (that
+		 * still has a candidate), so the RStore spreads evenly. */
+		unsigned per[VCTL_REQ_MAX_ARRAYS] = {0}, least = UINT32_MAX;
+		for (unsigned k = 0; only && only->narrays > 1 && k < only->narrays; k++) {
+			bool has = false;
+			for (unsigned j = 0; j < nc && !has; j++)
+				has = !taken[j] && c[j].encl == only->arrays[k];
+			for (unsigned t = 0; t < i; t++)
+				per[k] += pick[t].encl == only->arrays[k];
+			if (has && per[k] < least)
+				least = per[k];
+		}
+		for (unsigned pass = least == UINT32_MAX; pass < 2 && best < 0; pass++)
 		for (unsigned j = 0; j < nc; j++) {
 			if (taken[j])
 				continue;
+			if (pass == 0) {
+				bool even = false;
+				for (unsigned k = 0; k < only->narrays; k++)
+					even = even || (c[j].encl == only->arrays[k] && per[k] == least);
+				if (!even)
+					continue;
+			}
 			if (best < 0 && !strict)
 				best = (int)j;
 			bool clash = false;

@@ -131,8 +131,11 @@ int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
 /* The same, saying which redundancy storage set the members came from.
  * strict: the spread is an intent, not a preference: -VCTL_E_REFUSED
  * naming the member that has no compliant PSEG. */
+/* only: the requirement of the volume (NULL: none): its PSEGs go on disks
+ * of its arrays alone, spread evenly over them. */
 int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread, bool strict,
-			 uint32_t *members, uint8_t *rss, struct vctl_err *err);
+			 const struct vctl_mld_req *only, uint32_t *members, uint8_t *rss,
+			 struct vctl_err *err);
 /* One PSEG to take the place of a member: on a usable disk none of
  * `exclude` (members) is on, the least used, outside the enclosures in
  * `avoid` (required when strict, else preferred). -VCTL_E_REFUSED naming
