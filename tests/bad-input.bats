@@ -197,7 +197,7 @@ expect() {
 		ERRS+="$what: exit $st, expected $want: ${stderr//$'\n'/ | }"$'\n'
 	elif [ "$want" -ne 0 ]; then
 		local name=$1
-		[[ $2 != -* && " disk dump host domain path " == *" $1 "* ]] && name="$1 $2"
+		[[ $2 != -* && " disk dump host domain path array " == *" $1 "* ]] && name="$1 $2"
 		if [[ $stderr == *$'\n'* || $stderr != "vctl $name: "?* ]]; then
 			ERRS+="$what: not one line 'vctl $name: ...': ${stderr//$'\n'/ | }"$'\n'
 		fi
