@@ -318,6 +318,30 @@ out:
 	return r;
 }
 
+const struct vctl_mld_req *vctl_rsd_req(const struct vctl_pool *p, uint32_t id)
+{
+	const struct vctl_geom *g = &p->mld.pool.geom;
+	for (uint32_t i = 0; p->st && i < p->mld.nreqs; i++) {
+		const struct vctl_mld_req *q = &p->mld.reqs[i];
+		const struct vctl_mld_volume *v = vctl_mld_volume_by_id(&p->mld, q->volume);
+		const struct vctl_vmap *vm = v ? vctl_vmap_of(p, v->id) : NULL;
+		if (!vm)
+			continue;
+		uint64_t nrseg = (v->size + g->rseg_size - 1) / g->rseg_size;
+		for (uint32_t li = 0; li < vm->nlmaps; li++) {
+			if (!vm->l2[li])
+				continue;
+			for (uint64_t k = (uint64_t)li * g->lmap_entries;
+			     k < (uint64_t)(li + 1) * g->lmap_entries && k < nrseg; k++) {
+				uint32_t e = vctl_vmap_get(vm, g, k);
+				if (!(e & VCTL_LMAP_SS) && (e & VCTL_LMAP_RSD_MASK) == id + 1)
+					return q;
+			}
+		}
+	}
+	return NULL;
+}
+
 bool vctl_req_allows(const struct vctl_pool *p, const struct vctl_mld_req *q, uint32_t disk)
 {
 	if (!q)

@@ -56,6 +56,10 @@ unsigned vctl_req_disks(const struct vctl_pool *p, const struct vctl_mld_req *q)
 /* Adds a requirement record (q->volume set); drops a volume's. */
 int vctl_req_add(struct vctl_pool *p, const struct vctl_mld_req *q, struct vctl_err *err);
 void vctl_req_drop(struct vctl_pool *p, uint64_t volume);
+/* The requirement of the volume that owns data in RSD id (NULL: none);
+ * with the pool lock held. Costs a walk of the maps of the volumes that
+ * have one (none in a pool without requirements). */
+const struct vctl_mld_req *vctl_rsd_req(const struct vctl_pool *p, uint32_t id);
 /* "600 MB/s", "5000 IOPS" or "600 MB/s and 5000 IOPS". */
 const char *vctl_req_str(uint64_t mbps, uint64_t iops, char *buf, size_t len);
 

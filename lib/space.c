@@ -352,16 +352,17 @@ int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
 }
 
 /* alloc_one and alloc_on: `only` a disk index, or UINT32_MAX for any. */
-static int alloc_one_in(struct vctl_pool *p, uint32_t only, const uint32_t *exclude,
-			unsigned nexclude, const uint32_t *avoid, unsigned navoid, bool strict,
-			uint32_t *member, struct vctl_err *err)
+static int alloc_one_in(struct vctl_pool *p, uint32_t only, const struct vctl_mld_req *req,
+			const uint32_t *exclude, unsigned nexclude, const uint32_t *avoid,
+			unsigned navoid, bool strict, uint32_t *member, struct vctl_err *err)
 {
 	struct cand best = {0}, fallback = {0};
 	bool have = false, have_fb = false;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
 		const struct vctl_mld_disk *d = &p->mld.disks[i];
 		bool skip = (only != UINT32_MAX && d->index != only) ||
-			    !vctl_disk_allocatable(p, d->index) || !vctl_space_free_psegs(p, d->index);
+			    !vctl_disk_allocatable(p, d->index) || !vctl_space_free_psegs(p, d->index) ||
+			    !vctl_req_allows(p, req, d->index);
 		for (unsigned k = 0; !skip && k < nexclude; k++)
 			skip = vctl_member_disk(exclude[k]) == d->index;
 		if (skip)
@@ -376,6 +377,9 @@ static int alloc_one_in(struct vctl_pool *p, uint32_t only, const uint32_t *excl
 			fallback = c, have_fb = true;
 	}
 	if (!have && (strict || !have_fb)) {
+		if (!have_fb && req)
+			return vctl_errf(err, -ENOSPC,
+					 "no disk of the arrays its volume is placed on, outside those of its RStore, has a free PSEG");
 		if (!have_fb)
 			return vctl_errf(err, -ENOSPC, "no disk outside those of its RStore has a free PSEG");
 		const struct vctl_mld_encl *e = vctl_mld_encl_by_id(&p->mld, fallback.encl);
@@ -393,16 +397,17 @@ static int alloc_one_in(struct vctl_pool *p, uint32_t only, const uint32_t *excl
 	return 0;
 }
 
-int vctl_space_alloc_one(struct vctl_pool *p, const uint32_t *exclude, unsigned nexclude,
-			 const uint32_t *avoid, unsigned navoid, bool strict, uint32_t *member,
-			 struct vctl_err *err)
+int vctl_space_alloc_one(struct vctl_pool *p, const struct vctl_mld_req *req,
+			 const uint32_t *exclude, unsigned nexclude, const uint32_t *avoid,
+			 unsigned navoid, bool strict, uint32_t *member, struct vctl_err *err)
 {
-	return alloc_one_in(p, UINT32_MAX, exclude, nexclude, avoid, navoid, strict, member, err);
+	return alloc_one_in(p, UINT32_MAX, req, exclude, nexclude, avoid, navoid, strict, member,
+			    err);
 }
 
-int vctl_space_alloc_on(struct vctl_pool *p, uint32_t disk, const uint32_t *exclude,
-			unsigned nexclude, const uint32_t *avoid, unsigned navoid, bool strict,
-			uint32_t *member, struct vctl_err *err)
+int vctl_space_alloc_on(struct vctl_pool *p, uint32_t disk, const struct vctl_mld_req *req,
+			const uint32_t *exclude, unsigned nexclude, const uint32_t *avoid,
+			unsigned navoid, bool strict, uint32_t *member, struct vctl_err *err)
 {
-	return alloc_one_in(p, disk, exclude, nexclude, avoid, navoid, strict, member, err);
+	return alloc_one_in(p, disk, req, exclude, nexclude, avoid, navoid, strict, member, err);
 }

@@ -160,22 +160,39 @@ encls_of() {
 	run -0 vctl -p "$P" check --intents
 }
 
-@test "check --intents finds a member outside its volume's arrays (vctl level moves PSEGs anywhere); delete drops the requirement" {
+@test "level, disk remove and disk replace keep a volume to its arrays; delete drops the requirement" {
 	rated_pool 400 400 200
 	vctl -p "$P" create v --size 8M --mbps 600 --thick -q
+	vctl -p "$P" create r --size 2M --raid 1 --mbps 150 --thick -q
+	head -c 8M /dev/urandom >"$D/data"
+	vctl -p "$P" write v "$D/data" -q
 	run -0 vctl -p "$P" check --intents
-	# leveling spreads PSEGs over every disk, e2's too: not kept to the
-	# arrays yet (vctl-array(8), BUGS), and check says so
+	# leveling moves nothing of v off e0 and e1, nor r off e2
 	vctl -p "$P" level --wait -q
-	run -4 vctl -p "$P" check --intents
-	assert_output --partial "outside the arrays chosen for its requirement"
-	run -0 vctl -p "$P" check
+	[ "$(encls_of v)" = "e0,e1" ]
+	[ "$(encls_of r)" = "e2" ]
+	run -0 vctl -p "$P" check --intents
+	# v's RStores use all four disks of e0 and e1: a member of one has
+	# nowhere else to go, so removing such a disk is refused
+	sum=$(images_sum "$P")
+	run -3 vctl -p "$P" disk remove 0
+	assert_output "vctl disk remove: no disk of the arrays its volume is placed on, outside those of its RStore, has a free PSEG for member 0 of RStore 0 of volume v"
+	assert_unchanged "$P" "$sum"
+	# r's halves are on e2's two disks: a failed one cannot be rebuilt
+	# outside e2
+	vctl -p "$P" disk fail 2 -q
+	sum=$(images_sum "$P")
+	run -3 vctl -p "$P" disk replace 2
+	assert_output --partial "no disk of the arrays its volume is placed on"
+	assert_one_line
+	assert_unchanged "$P" "$sum"
+	cmp <(vctl -p "$P" read v) "$D/data"
 	# the requirement is dropped with the volume
 	run -0 vctl -p "$P" delete v
 	run -0 vctl -p "$P" --json dump mld
-	[ "$(jq -c .requirements <<<"$output")" = '[]' ]
+	[ "$(jq -c '[.requirements[].volume]' <<<"$output")" = '[2]' ]
 	run -0 vctl -p "$P" --json array list
-	[ "$(jq '[.arrays[].committed_mbps] | add' <<<"$output")" = 0 ]
+	[ "$(jq -c '[.arrays[].committed_mbps]' <<<"$output")" = '[0,0,150]' ]
 	run -0 vctl -p "$P" check --intents
 }
 
