@@ -281,3 +281,44 @@ e1                        250      9000         0         0        0.0        0.
 	[ "$SERVE_STATUS" -eq 0 ]
 	run -0 vctl -p "$P" check --intents
 }
+
+@test "online: the load of a host's writes through its path shows on the volume's arrays, not on the others" {
+	require setpriv
+	require qemu-io
+	[ "$(id -u)" = 0 ] || skip "needs root to act as another uid (setpriv --reuid)"
+	local u=64201 d=$D top=${TMPDIR:-/tmp}
+	# the socket must be reachable by uid $u: every directory above ours
+	# becomes traversable
+	top=${top%/}
+	while [ "$d" != / ] && [ "$d" != "$top" ] && [[ $d == "$top"/* ]]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	[[ $(basename "$top") != vctl-tests.* ]] || chmod o+x "$top"
+	setpriv --reuid $u --regid $u --clear-groups test -x "$D" || skip "$D is not reachable by other uids"
+	rated_pool 400 400 200
+	chmod 755 "$P"
+	vctl -p "$P" create v --size 4M --mbps 600 -q
+	vctl -p "$P" host add h --uid $u -q
+	vctl -p "$P" path add h v -q
+	start_serve --socket "$SOCK" --socket-mode 0666
+	# 1 MiB writes for about four seconds, as uid $u
+	(
+		end=$((SECONDS + 4))
+		while [ $SECONDS -lt $end ]; do
+			setpriv --reuid $u --regid $u --clear-groups \
+				qemu-io -f raw "$(uri v)" -c "write -P 7 0 1M" >/dev/null 2>&1 || break
+		done
+	) &
+	local w=$!
+	sleep 1
+	run -0 vctl -p "$P" --json array list
+	wait "$w"
+	local loads
+	loads=$(jq -c '[.arrays[] | [(.load_mbps > 0), (.load_iops > 0)]]' <<<"$output")
+	[ "$loads" = '[[true,true],[true,true],[false,false]]' ] || fail "loads: $output"
+	# e0 and e1 each hold half of v's PSEGs: equal shares
+	[ "$(jq '.arrays[0].load_mbps == .arrays[1].load_mbps' <<<"$output")" = true ]
+	run -0 vctl -p "$P" --json stats
+	[ "$(jq '.paths[0].writes > 0' <<<"$output")" = true ]
+}
