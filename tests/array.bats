@@ -154,6 +154,10 @@ encls_of() {
 	vctl -p "$P" write v "$D/a" -q
 	vctl -p "$P" resize v --size 8M
 	head -c 4M /dev/urandom | vctl -p "$P" write v --offset 4194304 - -q
+	sum=$(images_sum "$P")
+	run -3 vctl -p "$P" restripe v --width 6
+	assert_output "vctl restripe: a raid0 of width 6 needs 6 disks; the arrays v is placed on for its requirement have 4 usable"
+	assert_unchanged "$P" "$sum"
 	vctl -p "$P" restripe v --width 2 --wait -q
 	[ "$(encls_of v)" = "e0,e1" ]
 	cmp <(vctl -p "$P" read v --length 4194304) "$D/a"
