@@ -209,6 +209,18 @@ static const char *const base_arrays[] = {
 	"create other --size 1M --raid 1",
 	"write other @small",
 	NULL};
+static const char *const base_arrays_level[] = {
+	INIT6,
+	"array set e0 --mbps 400",
+	"array set e1 --mbps 400",
+	"array set e2 --mbps 200",
+	"create p --size 4M --mbps 600 --thick",
+	"write p @d4M",
+	"create other --size 2M --raid 1",
+	"write other @d2M",
+	"mkimg new0.img 16M",
+	"disk add %P/new0.img --enclosure e2",
+	NULL};
 static const char *const base_empty[] = {NULL};
 static const char *const base_init[] = {INIT6, NULL};
 
@@ -288,6 +300,7 @@ static const struct scenario scenarios[] = {
 	 OPS("create new --size 2M --mbps 600 --thick", "create thin --size 2M --iops 500 --fit first",
 	     "write thin @d1M", "delete new"),
 	 NULL, SC_POWER},
+	{"level with a volume kept to its arrays", base_arrays_level, OPS("= level"), NULL, SC_POWER},
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
