@@ -205,17 +205,17 @@ struct cand {
 	uint32_t at; /* enclosure record index */
 	uint64_t free_m, free_i;
 	uint32_t disks;
+	uint64_t key[2]; /* best fit: the free capability of the stated rates */
 };
 
-/* Least free capability first (bandwidth, then transactions), then
- * enclosure order. */
+/* Least free capability first (bandwidth, then transactions, of the rates
+ * the requirement states), then enclosure order. */
 static int cmp_best(const void *a, const void *b)
 {
 	const struct cand *x = a, *y = b;
-	if (x->free_m != y->free_m)
-		return x->free_m < y->free_m ? -1 : 1;
-	if (x->free_i != y->free_i)
-		return x->free_i < y->free_i ? -1 : 1;
+	for (int k = 0; k < 2; k++)
+		if (x->key[k] != y->key[k])
+			return x->key[k] < y->key[k] ? -1 : 1;
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
@@ -251,7 +251,9 @@ int vctl_array_place(const struct vctl_pool *p, uint64_t mbps, uint64_t iops, ui
 		if ((mbps && !e->mbps) || (iops && !e->iops) || !disks)
 			continue;
 		struct cand k = {i, e->mbps > cm ? e->mbps - cm : 0, e->iops > ci ? e->iops - ci : 0,
-				 disks};
+				 disks, {0, 0}};
+		k.key[0] = mbps ? k.free_m : k.free_i;
+		k.key[1] = mbps && iops ? k.free_i : 0;
 		rated_m += e->mbps != 0;
 		rated_i += e->iops != 0;
 		all_m += k.free_m;

@@ -113,6 +113,17 @@ encls_of() {
 	assert_unchanged "$P" "$sum"
 }
 
+@test "best fit for IOPS alone compares free IOPS, not bandwidth" {
+	mkpool 6 16M 3
+	vctl -p "$P" array set e0 --mbps 100 --iops 900 -q
+	vctl -p "$P" array set e1 --mbps 900 --iops 300 -q
+	vctl -p "$P" array set e2 --mbps 50 --iops 500 -q
+	run -0 vctl -p "$P" --json create v --size 1M --iops 250 --width 2
+	[ "$(jq -c .requirement.arrays <<<"$output")" = '["e1"]' ]
+	run -0 vctl -p "$P" --json create w --size 1M --iops 250 --width 2 --fit first
+	[ "$(jq -c .requirement.arrays <<<"$output")" = '["e0"]' ]
+}
+
 @test "free capability exists but not an even share on enough arrays, or not enough disks: refused, unchanged" {
 	rated_pool 100 100 200
 	sum=$(images_sum "$P")
