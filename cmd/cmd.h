@@ -161,6 +161,8 @@ DECLARE_CMD(path_add);
 DECLARE_CMD(path_list);
 DECLARE_CMD(path_remove);
 DECLARE_CMD(stats);
+DECLARE_CMD(array_set);
+DECLARE_CMD(array_list);
 /* cmd/domain.c: --access rw|ro */
 int cmd_opt_access(const char *arg, bool *ro, struct vctl_err *err);
 

@@ -2,10 +2,11 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "print.h"
 #include "fmt/rsd.h"
 #include "lib/volume.h"
 
-enum { O_SIZE = 1, O_RAID, O_WIDTH, O_STRIPE, O_THICK, O_SEPARATE };
+enum { O_SIZE = 1, O_RAID, O_WIDTH, O_STRIPE, O_THICK, O_SEPARATE, O_MBPS, O_IOPS, O_FIT };
 
 const struct poptOption create_options[] = {
 	{"size", 0, POPT_ARG_STRING, NULL, O_SIZE, "size of the volume (a multiple of 512)", "SIZE"},
@@ -18,6 +19,13 @@ const struct poptOption create_options[] = {
 	{"separate", 0, POPT_ARG_STRING, NULL, O_SEPARATE,
 	 "intent: the halves of each mirror (the members of each raid5 set) in distinct enclosures, always",
 	 "enclosure"},
+	{"mbps", 0, POPT_ARG_STRING, NULL, O_MBPS,
+	 "intent: bandwidth (MB/s) it must sustain; places it on rated arrays with that much free", "N"},
+	{"iops", 0, POPT_ARG_STRING, NULL, O_IOPS,
+	 "intent: transactions per second it must sustain; places it as --mbps does", "N"},
+	{"fit", 0, POPT_ARG_STRING, NULL, O_FIT,
+	 "with --mbps/--iops: the arrays with the least free capability (best, default) or the first in order",
+	 "best|first"},
 	POPT_TABLEEND};
 
 struct create_state {
@@ -56,6 +64,24 @@ static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st, struct 
 	case O_THICK:
 		cs->s.thick = true;
 		break;
+	case O_MBPS:
+		r = cmd_opt_uint("mbps", arg, VCTL_MAX_MBPS, &cs->s.mbps, err);
+		if (r == 0 && !cs->s.mbps)
+			r = vctl_errf(err, -EINVAL, "--mbps 0: give at least 1 (or leave it out)");
+		break;
+	case O_IOPS:
+		r = cmd_opt_uint("iops", arg, VCTL_MAX_IOPS, &cs->s.iops, err);
+		if (r == 0 && !cs->s.iops)
+			r = vctl_errf(err, -EINVAL, "--iops 0: give at least 1 (or leave it out)");
+		break;
+	case O_FIT:
+		if (!strcmp(arg, "best"))
+			cs->s.fit = VCTL_FIT_BEST;
+		else if (!strcmp(arg, "first"))
+			cs->s.fit = VCTL_FIT_FIRST;
+		else
+			r = vctl_errf(err, -EINVAL, "--fit %s: use best or first", arg);
+		break;
 	case O_SEPARATE:
 		if (strcmp(arg, "enclosure"))
 			r = vctl_errf(err, -EINVAL, "--separate %s: the one rule is 'enclosure'", arg);
@@ -71,6 +97,8 @@ int cmd_create(struct cmd_ctx *c)
 	CMD_START(c, on_opt, &cs, 1, 1);
 	if (!cs.have_size)
 		return cmd_failf(c, -EINVAL, "--size is required");
+	if (cs.s.fit && !cs.s.mbps && !cs.s.iops)
+		return cmd_failf(c, -EINVAL, "--fit goes with --mbps or --iops");
 	cs.s.name = c->args[0];
 	struct vctl_err err = {0};
 	int r = vctl_volume_create(c->pool, &cs.s, &err);
@@ -92,8 +120,15 @@ int cmd_create(struct cmd_ctx *c)
 	out_text(o, "%s", info.thick ? ", thick" : ", thin");
 	out_str(o, "separate", info.separate ? ", separate %s" : NULL,
 		info.separate ? "enclosure" : NULL);
+	if (info.nreq_arrays) {
+		out_text(o, "; %llu MB/s, %llu IOPS on arrays", (unsigned long long)info.req_mbps,
+			 (unsigned long long)info.req_iops);
+		for (uint32_t k = 0; k < info.nreq_arrays; k++)
+			out_text(o, "%s%s", k ? ", " : " ", info.req_arrays[k]);
+	}
 	out_text(o, "\n");
 	out_size(o, "allocated", NULL, info.allocated);
+	print_requirement(o, &info, false);
 	out_end(o);
 	return EXIT_OK;
 }

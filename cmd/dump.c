@@ -282,6 +282,27 @@ static void print_mld(struct out *o, const struct vctl_mld *m)
 	}
 	out_arr_end(o);
 	print_access_records(o, m);
+
+	out_arr(o, "requirements");
+	for (uint32_t i = 0; i < m->nreqs; i++) {
+		const struct vctl_mld_req *q = &m->reqs[i];
+		out_obj(o, NULL);
+		out_u64(o, "volume", "requirement record\n  volume         %llu\n", q->volume);
+		out_u64(o, "mbps", "  mbps           %llu\n", q->mbps);
+		out_u64(o, "iops", "  iops           %llu\n", q->iops);
+		out_u64(o, "fit", "  fit            %llu", q->fit);
+		out_text(o, " (%s)\n", vctl_fit_name(q->fit));
+		out_u64(o, "narrays", "  narrays        %llu\n", q->narrays);
+		out_arr(o, "arrays");
+		for (uint32_t k = 0; k < q->narrays; k++) {
+			const struct vctl_mld_encl *e = vctl_mld_encl_by_id(m, q->arrays[k]);
+			out_u64(o, NULL, "  arrays         %llu", q->arrays[k]);
+			out_text(o, " (%s)\n", e ? e->name : "?");
+		}
+		out_arr_end(o);
+		out_obj_end(o);
+	}
+	out_arr_end(o);
 }
 
 int cmd_dump_mld(struct cmd_ctx *c)

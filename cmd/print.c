@@ -84,8 +84,10 @@ void print_volume(struct out *o, const struct vctl_volume_info *v, bool d)
 		v->damaged ? "damaged" : v->invalid ? "invalid" : v->stale ? "stale" : "ok");
 	out_str(o, "origin", d ? "origin        %s\n" : "%s\n", v->origin);
 	out_str(o, "damaged", d && v->damaged ? "damaged       %s\n" : NULL, v->damaged);
-	if (!d)
+	if (!d) {
+		print_requirement(o, v, false);
 		return;
+	}
 	out_str(o, "predecessor", "predecessor   %s\n", v->pred);
 	out_str(o, "successor", "successor     %s\n", v->succ);
 	out_size(o, "reserved", "reserved      %s\n", v->reserved);
@@ -110,6 +112,28 @@ void print_volume(struct out *o, const struct vctl_volume_info *v, bool d)
 	out_size(o, "stripe_size", ", stripe %s", v->stripe);
 	out_str(o, "separate", v->separate ? ", separate %s" : NULL, v->separate ? "enclosure" : NULL);
 	out_text(o, "\n");
+	out_obj_end(o);
+	print_requirement(o, v, true);
+}
+
+void print_requirement(struct out *o, const struct vctl_volume_info *v, bool detailed)
+{
+	if (!v->nreq_arrays) {
+		out_str(o, "requirement", NULL, NULL);
+		return;
+	}
+	/* list: JSON only; show: one line */
+	bool d = detailed;
+	out_obj(o, "requirement");
+	out_u64(o, "mbps", d ? "requirement   %llu MB/s" : NULL, v->req_mbps);
+	out_u64(o, "iops", d ? ", %llu IOPS" : NULL, v->req_iops);
+	out_str(o, "fit", d ? ", %s fit" : NULL, vctl_fit_name(v->req_fit));
+	out_arr(o, "arrays");
+	for (uint32_t k = 0; k < v->nreq_arrays; k++)
+		out_str(o, NULL, !d ? NULL : k ? ", %s" : ", on arrays %s", v->req_arrays[k]);
+	out_arr_end(o);
+	if (d)
+		out_text(o, "\n");
 	out_obj_end(o);
 }
 

@@ -20,6 +20,8 @@ struct vctl_volume_info;
 /* A volume as `list` (a table row) and `show` (detailed) print it. */
 void print_volume_header(struct out *o);
 void print_volume(struct out *o, const struct vctl_volume_info *v, bool detailed);
+/* Its requirement as an object {mbps, iops, fit, arrays} (null: none). */
+void print_requirement(struct out *o, const struct vctl_volume_info *v, bool detailed);
 
 /* A layout as an object {raid, width, stripe_size}; text: fmt applied to
  * "raid0 3 x 64.0 KiB". */

@@ -161,6 +161,7 @@ int vctl_mld_encode(const struct vctl_mld *m, uint8_t *buf, size_t cap, size_t *
 		nrec++;
 	}
 	vctl_mld_encode_access(m, &w, &nrec);
+	vctl_mld_encode_reqs(m, &w, &nrec);
 	if (w.overflow || w.off > UINT32_MAX)
 		return vctl_errf(err, -ENOSPC,
 				 "the MLD does not fit its %zu-byte slot", cap);
@@ -376,6 +377,8 @@ static int decode_record(struct vctl_mld *m, uint16_t type, struct vctl_rcur *r,
 	case VCTL_REC_DOMAIN:
 	case VCTL_REC_PATH:
 		return vctl_mld_decode_access(m, type, r, err);
+	case VCTL_REC_REQ:
+		return vctl_mld_decode_req(m, r, err);
 	default:
 		return vctl_errf(err, -VCTL_E_VERSION,
 				 "MLD: unknown record type %u (written by a newer vctl?)",
@@ -409,6 +412,8 @@ static size_t body_size(uint16_t type)
 		return VCTL_DOMAIN_BODY;
 	case VCTL_REC_PATH:
 		return VCTL_PATH_BODY;
+	case VCTL_REC_REQ:
+		return VCTL_REQ_BODY;
 	}
 	return 0; /* variable length: checked by the record's decoder */
 }
@@ -914,6 +919,8 @@ int vctl_mld_validate(const struct vctl_mld *m, struct vctl_err *err)
 		r = validate_jobs(m, err);
 	if (r == 0)
 		r = vctl_mld_validate_access(m, err);
+	if (r == 0)
+		r = vctl_mld_validate_reqs(m, err);
 	return r;
 }
 
@@ -930,6 +937,9 @@ void vctl_mld_free(struct vctl_mld *m)
 	m->jobs = NULL;
 	m->njobs = 0;
 	vctl_mld_free_access(m);
+	free(m->reqs);
+	m->reqs = NULL;
+	m->nreqs = 0;
 	m->encl = NULL;
 	m->disks = NULL;
 	m->vols = NULL;
@@ -960,6 +970,7 @@ int vctl_mld_dup(const struct vctl_mld *src, struct vctl_mld *dst)
 	dst->meta = dup_array(src->meta, src->nmeta, sizeof(*src->meta), &fail);
 	dst->dirs = dup_array(src->dirs, src->ndirs, sizeof(*src->dirs), &fail);
 	dst->jobs = dup_array(src->jobs, src->njobs, sizeof(*src->jobs), &fail);
+	dst->reqs = dup_array(src->reqs, src->nreqs, sizeof(*src->reqs), &fail);
 	dst->vols = dup_array(src->vols, src->nvol, sizeof(*src->vols), &fail);
 	for (uint32_t i = 0; dst->vols && i < src->nvol; i++)
 		dst->vols[i].l2 = dup_array(src->vols[i].l2, src->vols[i].nl2,

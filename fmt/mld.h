@@ -29,6 +29,7 @@ enum vctl_rec_type {
 	VCTL_REC_HOST = 8,
 	VCTL_REC_DOMAIN = 9,
 	VCTL_REC_PATH = 10,
+	VCTL_REC_REQ = 11,
 };
 
 /* Persistent disk states. "missing" is not stored: it is what the open
@@ -185,6 +186,25 @@ struct vctl_mld_path {
 	uint32_t flags;  /* VCTL_ACCESS_RO */
 };
 
+/* A volume's performance requirement (vctl create --mbps/--iops), part of
+ * its intent, and the arrays (enclosures) placement chose for it: every
+ * RStore of the volume takes its PSEGs on disks of these arrays, and each
+ * carries an even share of the requirement. At most 16 arrays: an RStore
+ * has at most 16 members, so no volume spreads evenly over more. */
+#define VCTL_REQ_MAX_ARRAYS 16u
+enum vctl_fit {
+	VCTL_FIT_BEST = 1,  /* the feasible arrays with the least free capability */
+	VCTL_FIT_FIRST = 2, /* the first feasible arrays in enclosure order */
+};
+struct vctl_mld_req {
+	uint64_t volume; /* volume id */
+	uint64_t mbps;   /* MB/s (10^6 bytes); 0 = not stated */
+	uint64_t iops;   /* I/O per second; 0 = not stated */
+	uint32_t fit;    /* enum vctl_fit: how the arrays were chosen */
+	uint32_t narrays;
+	uint32_t arrays[VCTL_REQ_MAX_ARRAYS]; /* enclosure ids */
+};
+
 struct vctl_mld {
 	/* header */
 	uint16_t version;
@@ -212,6 +232,8 @@ struct vctl_mld {
 	struct vctl_mld_host *hosts;
 	struct vctl_mld_domain *domains;
 	struct vctl_mld_path *paths;
+	uint32_t nreqs;
+	struct vctl_mld_req *reqs;
 	/* filled by decode */
 	uint64_t payload_len;
 	uint32_t nrecords;
@@ -274,5 +296,11 @@ const struct vctl_mld_host *vctl_mld_hosts_match(const struct vctl_mld_host *hos
 						 uint32_t n, uint32_t uid, uint32_t gid);
 /* A path's domain name ("default" for domain 0). */
 const char *vctl_mld_domain_name(const struct vctl_mld *m, uint64_t id);
+/* A volume's requirement record, or NULL (fmt/mld_req.c). */
+struct vctl_mld_req *vctl_mld_req_of(const struct vctl_mld *m, uint64_t volume);
+const char *vctl_fit_name(uint32_t fit);
+/* An array's share of a requirement split over n arrays: total / n, the
+ * first total % n arrays one more (so the shares add up to total). */
+uint64_t vctl_req_share(uint64_t total, uint32_t n, uint32_t i);
 
 #endif

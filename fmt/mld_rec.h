@@ -53,4 +53,10 @@ void vctl_mld_free_access(struct vctl_mld *m);
  * false if out of memory, with dst's access arrays empty. */
 int vctl_mld_dup_access(const struct vctl_mld *src, struct vctl_mld *dst);
 
+/* fmt/mld_req.c: volume requirements (type 11) */
+#define VCTL_REQ_BODY (3 * 8 + 2 * 4 + 4 * VCTL_REQ_MAX_ARRAYS)
+void vctl_mld_encode_reqs(const struct vctl_mld *m, struct vctl_wcur *w, uint32_t *nrec);
+int vctl_mld_decode_req(struct vctl_mld *m, struct vctl_rcur *r, struct vctl_err *err);
+int vctl_mld_validate_reqs(const struct vctl_mld *m, struct vctl_err *err);
+
 #endif

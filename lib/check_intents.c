@@ -1,6 +1,8 @@
 /* vctl check --intents: every RStore a volume owns data in, against the
  * volume's intent (--separate enclosure: the halves of each mirror, the
- * members of each raid5 set, on disks of distinct enclosures). */
+ * members of each raid5 set, on disks of distinct enclosures; a
+ * requirement (--mbps/--iops): every member on a disk of the arrays chosen
+ * for it). */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -21,6 +23,19 @@ static int check_rstore(const struct vctl_pool *p, const struct vctl_mld_volume 
 {
 	const struct vctl_rsd *r = vctl_rsd_get(p, id);
 	uint32_t ea, eb;
+	const struct vctl_mld_req *q = vctl_mld_req_of(&p->mld, v->id);
+	for (unsigned c = 0; q && c < r->nmembers; c++) {
+		const char *name = encl_of(p, r->m[c], &ea);
+		bool in = false;
+		for (uint32_t k = 0; k < q->narrays; k++)
+			in = in || q->arrays[k] == ea;
+		if (!in)
+			return vctl_check_add(rep,
+					      "volume %s: RStore %u: member %u is on disk %u in array %s, outside the arrays chosen for its requirement",
+					      v->name, id, c, vctl_member_disk(r->m[c]), name);
+	}
+	if (!(v->flags & VCTL_VOL_SEPARATE))
+		return 0;
 	if (r->raid == VCTL_RAID1 || r->raid == VCTL_RAID10) {
 		for (unsigned c = 0; c + 1 < r->nmembers; c += 2) {
 			const char *name = encl_of(p, r->m[c], &ea);
@@ -57,7 +72,8 @@ int vctl_check_intents(const struct vctl_pool *p, struct vctl_check_report *rep)
 	for (uint32_t i = 0; r == 0 && i < p->mld.nvol; i++) {
 		const struct vctl_mld_volume *v = &p->mld.vols[i];
 		const struct vctl_vmap *vm = vctl_vmap_of(p, v->id);
-		if (!(v->flags & VCTL_VOL_SEPARATE) || !vm || vm->damaged)
+		if (!((v->flags & VCTL_VOL_SEPARATE) || vctl_mld_req_of(&p->mld, v->id)) || !vm ||
+		    vm->damaged)
 			continue;
 		uint64_t n = (v->size + g->rseg_size - 1) / g->rseg_size;
 		for (uint64_t k = 0; r == 0 && k < n; k++) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "array.h"
 #include "disk.h"
 #include "jobs.h"
 #include "raid.h"
@@ -153,10 +154,12 @@ int vctl_place_member(struct vctl_pool *p, uint32_t id, const struct vctl_rsd *r
 		if (r->raid == VCTL_RAID5 || m == (k ^ 1u))
 			avoid[na++] = encl_of(p, r->m[m]);
 	}
-	int rc = vctl_space_alloc_one(p, exclude, ne, avoid, na, strict, member, err);
+	/* a volume placed on arrays keeps to them */
+	int rc = vctl_space_alloc_one(p, vctl_rsd_req(p, id), exclude, ne, avoid, na, strict, member,
+				      err);
 	if (rc < 0) {
 		char what[64], msg[sizeof(err->msg)];
-		if (r->raid == VCTL_RAID5)
+		if (r->raid == VCTL_RAID5 || r->raid == VCTL_RAID0)
 			snprintf(what, sizeof(what), "for member %u", k);
 		else
 			snprintf(what, sizeof(what), "for the %s half of mirror %u", k & 1 ? "second" : "first",
@@ -219,7 +222,8 @@ int vctl_disk_replace(struct vctl_pool *p, uint32_t index, struct vctl_replace_r
 			if ((r = room_for_one(&mv, n, &cap, err)) < 0)
 				break;
 			mv[n] = (struct move){.id = i, .k = c, .meta = true};
-			r = vctl_space_alloc_one(p, exclude, ne, avoid, ne, false, &mv[n].member, err);
+			r = vctl_space_alloc_one(p, NULL, exclude, ne, avoid, ne, false, &mv[n].member,
+						 err);
 			/* no disk left without a copy: the extent keeps one fewer */
 			if (r == -ENOSPC && ne > 0) {
 				mv[n].member = UINT32_MAX;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "disk.h"
 #include "io.h"
 #include "jobs.h"
@@ -92,7 +93,10 @@ static int claim_on(struct vctl_pool *p, const struct use *u, bool strict, uint3
 		na++;
 	}
 	struct vctl_err scratch;
-	return vctl_space_alloc_on(p, to, other, n, avoid, na, strict || apart_now, member, &scratch);
+	/* a volume placed on arrays keeps to them */
+	const struct vctl_mld_req *req = u->meta ? NULL : vctl_rsd_req(p, u->id);
+	return vctl_space_alloc_on(p, to, req, other, n, avoid, na, strict || apart_now, member,
+				   &scratch);
 }
 
 /* Copies u's PSEG to `to` and points u at it; the caller commits. */
@@ -317,7 +321,7 @@ static int evacuation_target(struct vctl_pool *p, const uint8_t *strict, const s
 	unsigned n = others(p, u, other, partner);
 	for (unsigned i = 0; i < n; i++)
 		avoid[i] = encl_of(p, vctl_member_disk(other[i]));
-	int r = vctl_space_alloc_one(p, other, n, avoid, n, false, to, err);
+	int r = vctl_space_alloc_one(p, NULL, other, n, avoid, n, false, to, err);
 	if (r == -ENOSPC && n > 0) {
 		*to = UINT32_MAX;
 		return 0;

@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "jobs.h"
+#include "array.h"
 #include "restripe.h"
 #include "share.h"
 #include "state.h"
@@ -213,6 +214,14 @@ static int plan_locked(struct vctl_pool *p, const char *name, const struct vctl_
 			  : "");
 	struct vctl_err ie;
 	pl->intent_holds = vctl_intent_fits(p, &pl->to, separate, &ie) == 0;
+	/* a volume placed on arrays stays there: its disks must be enough */
+	const struct vctl_mld_req *q = vctl_mld_req_of(&p->mld, v->id);
+	if (pl->intent_holds && q && need > vctl_req_disks(p, q)) {
+		pl->intent_holds = false;
+		vctl_errf(&ie, -VCTL_E_REFUSED,
+			  "a %s of width %u needs %u disks; the arrays %s is placed on for its requirement have %u usable",
+			  vctl_raid_name(pl->to.raid), pl->to.width, need, name, vctl_req_disks(p, q));
+	}
 	if ((r = count_moves(p, v, vm, pl, err)) < 0)
 		return r;
 	if (!pl->intent_holds)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "io.h"
 #include "state.h"
 
@@ -180,7 +181,7 @@ static unsigned rss_count(unsigned usable)
 int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
 		     uint32_t *members, struct vctl_err *err)
 {
-	return vctl_space_alloc_rss(p, n, spread, false, false, members, NULL, err);
+	return vctl_space_alloc_rss(p, n, spread, false, false, NULL, members, NULL, err);
 }
 
 static const char *encl_name(const struct vctl_pool *p, uint32_t id)
@@ -189,9 +190,9 @@ static const char *encl_name(const struct vctl_pool *p, uint32_t id)
 	return e ? e->name : "?";
 }
 
-/* The failed or missing disk (not one leaving) with the most free PSEGs,
- * or UINT32_MAX. */
-static uint32_t degraded_home(const struct vctl_pool *p)
+/* The failed or missing disk (not one leaving, and on the volume's arrays
+ * if it has a requirement) with the most free PSEGs, or UINT32_MAX. */
+static uint32_t degraded_home(const struct vctl_pool *p, const struct vctl_mld_req *only)
 {
 	uint32_t best = UINT32_MAX;
 	uint64_t most = 0;
@@ -199,7 +200,7 @@ static uint32_t degraded_home(const struct vctl_pool *p)
 		uint32_t d = p->mld.disks[i].index;
 		uint64_t f = vctl_space_free_psegs(p, d);
 		if (!vctl_disk_usable(p, d) && !vctl_disk_leaving(p, d) && p->st->pused[d] &&
-		    f > most) {
+		    vctl_req_allows(p, only, d) && f > most) {
 			best = d;
 			most = f;
 		}
@@ -208,25 +209,34 @@ static uint32_t degraded_home(const struct vctl_pool *p)
 }
 
 int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread, bool strict,
-			 bool may_miss, uint32_t *members, uint8_t *rss_out, struct vctl_err *err)
+			 bool may_miss, const struct vctl_mld_req *only, uint32_t *members,
+			 uint8_t *rss_out, struct vctl_err *err)
 {
 	struct cand c[VCTL_MAX_DISKS];
-	unsigned nc = 0, usable = 0;
+	unsigned nc = 0, usable = 0, allowed = 0;
 	uint32_t order[VCTL_MAX_DISKS];
 	for (uint32_t i = 0; i < p->mld.ndisks; i++)
-		if (vctl_disk_allocatable(p, p->mld.disks[i].index))
+		if (vctl_disk_allocatable(p, p->mld.disks[i].index)) {
 			order[usable++] = p->mld.disks[i].index;
+			allowed += vctl_req_allows(p, only, p->mld.disks[i].index);
+		}
 	/* One disk short while one is failed or missing: a redundant RStore
 	 * is born degraded, as the ones the failure degraded are. Its last
 	 * member takes a free PSEG of that disk; the caller marks it stale,
 	 * and it is rebuilt with the disk's other members. (An intent to keep
 	 * enclosures apart is not bent for it.) */
-	uint32_t home = usable + 1 == n && may_miss && !strict ? degraded_home(p) : UINT32_MAX;
-	if (usable < n && home == UINT32_MAX)
-		return vctl_errf(err, -VCTL_E_REFUSED,
-				 "this needs %u disks; the pool has %u usable", n, usable);
+	uint32_t home = UINT32_MAX;
+	if (may_miss && !strict && usable + 1 >= n && allowed + 1 >= n && (usable < n || allowed < n))
+		home = degraded_home(p, only);
 	if (home != UINT32_MAX)
 		n--;
+	if (usable < n)
+		return vctl_errf(err, -VCTL_E_REFUSED,
+				 "this needs %u disks; the pool has %u usable", n, usable);
+	if (allowed < n)
+		return vctl_errf(err, -VCTL_E_REFUSED,
+				 "this needs %u disks; the arrays its volume is placed on have %u usable",
+				 n, allowed);
 	/* the RSS with the most free PSEGs on disks that have some, among
 	 * those with enough such disks */
 	unsigned nrss = rss_count(usable), set = 0;
@@ -236,6 +246,8 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 		unsigned lo = s * usable / nrss, hi = (s + 1) * usable / nrss, with = 0;
 		uint64_t f = 0;
 		for (unsigned k = lo; k < hi; k++) {
+			if (!vctl_req_allows(p, only, order[k]))
+				continue;
 			uint64_t fk = vctl_space_free_psegs(p, order[k]);
 			with += fk > 0;
 			f += fk;
@@ -253,7 +265,7 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 	unsigned lo = set * usable / nrss, hi = (set + 1) * usable / nrss;
 	for (unsigned k = lo; k < hi; k++) {
 		const struct vctl_mld_disk *d = vctl_mld_disk_by_index(&p->mld, order[k]);
-		if (vctl_space_free_psegs(p, d->index) == 0)
+		if (vctl_space_free_psegs(p, d->index) == 0 || !vctl_req_allows(p, only, d->index))
 			continue;
 		c[nc++] = (struct cand){d->index, d->encl, p->st->npused[d->index], d->pseg_count};
 	}
@@ -270,9 +282,30 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 	bool taken[VCTL_MAX_DISKS] = {false};
 	for (unsigned i = 0; i < n; i++) {
 		int best = -1;
+		/* A volume placed on several arrays: each member goes to the
+		 * array with the fewest of this RStore's members so far (that
+		 * still has a candidate), so the RStore spreads evenly. */
+		unsigned per[VCTL_REQ_MAX_ARRAYS] = {0}, least = UINT32_MAX;
+		for (unsigned k = 0; only && only->narrays > 1 && k < only->narrays; k++) {
+			bool has = false;
+			for (unsigned j = 0; j < nc && !has; j++)
+				has = !taken[j] && c[j].encl == only->arrays[k];
+			for (unsigned t = 0; t < i; t++)
+				per[k] += pick[t].encl == only->arrays[k];
+			if (has && per[k] < least)
+				least = per[k];
+		}
+		for (unsigned pass = least == UINT32_MAX; pass < 2 && best < 0; pass++)
 		for (unsigned j = 0; j < nc; j++) {
 			if (taken[j])
 				continue;
+			if (pass == 0) {
+				bool even = false;
+				for (unsigned k = 0; k < only->narrays; k++)
+					even = even || (c[j].encl == only->arrays[k] && per[k] == least);
+				if (!even)
+					continue;
+			}
 			if (best < 0 && !strict)
 				best = (int)j;
 			bool clash = false;
@@ -362,16 +395,17 @@ int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
 }
 
 /* alloc_one and alloc_on: `only` a disk index, or UINT32_MAX for any. */
-static int alloc_one_in(struct vctl_pool *p, uint32_t only, const uint32_t *exclude,
-			unsigned nexclude, const uint32_t *avoid, unsigned navoid, bool strict,
-			uint32_t *member, struct vctl_err *err)
+static int alloc_one_in(struct vctl_pool *p, uint32_t only, const struct vctl_mld_req *req,
+			const uint32_t *exclude, unsigned nexclude, const uint32_t *avoid,
+			unsigned navoid, bool strict, uint32_t *member, struct vctl_err *err)
 {
 	struct cand best = {0}, fallback = {0};
 	bool have = false, have_fb = false;
 	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
 		const struct vctl_mld_disk *d = &p->mld.disks[i];
 		bool skip = (only != UINT32_MAX && d->index != only) ||
-			    !vctl_disk_allocatable(p, d->index) || !vctl_space_free_psegs(p, d->index);
+			    !vctl_disk_allocatable(p, d->index) || !vctl_space_free_psegs(p, d->index) ||
+			    !vctl_req_allows(p, req, d->index);
 		for (unsigned k = 0; !skip && k < nexclude; k++)
 			skip = vctl_member_disk(exclude[k]) == d->index;
 		if (skip)
@@ -386,6 +420,9 @@ static int alloc_one_in(struct vctl_pool *p, uint32_t only, const uint32_t *excl
 			fallback = c, have_fb = true;
 	}
 	if (!have && (strict || !have_fb)) {
+		if (!have_fb && req)
+			return vctl_errf(err, -ENOSPC,
+					 "no disk of the arrays its volume is placed on, outside those of its RStore, has a free PSEG");
 		if (!have_fb)
 			return vctl_errf(err, -ENOSPC, "no disk outside those of its RStore has a free PSEG");
 		const struct vctl_mld_encl *e = vctl_mld_encl_by_id(&p->mld, fallback.encl);
@@ -403,16 +440,17 @@ static int alloc_one_in(struct vctl_pool *p, uint32_t only, const uint32_t *excl
 	return 0;
 }
 
-int vctl_space_alloc_one(struct vctl_pool *p, const uint32_t *exclude, unsigned nexclude,
-			 const uint32_t *avoid, unsigned navoid, bool strict, uint32_t *member,
-			 struct vctl_err *err)
+int vctl_space_alloc_one(struct vctl_pool *p, const struct vctl_mld_req *req,
+			 const uint32_t *exclude, unsigned nexclude, const uint32_t *avoid,
+			 unsigned navoid, bool strict, uint32_t *member, struct vctl_err *err)
 {
-	return alloc_one_in(p, UINT32_MAX, exclude, nexclude, avoid, navoid, strict, member, err);
+	return alloc_one_in(p, UINT32_MAX, req, exclude, nexclude, avoid, navoid, strict, member,
+			    err);
 }
 
-int vctl_space_alloc_on(struct vctl_pool *p, uint32_t disk, const uint32_t *exclude,
-			unsigned nexclude, const uint32_t *avoid, unsigned navoid, bool strict,
-			uint32_t *member, struct vctl_err *err)
+int vctl_space_alloc_on(struct vctl_pool *p, uint32_t disk, const struct vctl_mld_req *req,
+			const uint32_t *exclude, unsigned nexclude, const uint32_t *avoid,
+			unsigned navoid, bool strict, uint32_t *member, struct vctl_err *err)
 {
-	return alloc_one_in(p, disk, exclude, nexclude, avoid, navoid, strict, member, err);
+	return alloc_one_in(p, disk, req, exclude, nexclude, avoid, navoid, strict, member, err);
 }

@@ -136,15 +136,20 @@ int vctl_space_alloc(struct vctl_pool *p, unsigned n, enum vctl_spread spread,
  * layout, which may be born one member short while a disk is failed or
  * missing (that member, the last, is on such a disk, for the caller to
  * mark stale). */
+/* only: the requirement of the volume (NULL: none): its PSEGs go on disks
+ * of its arrays alone, spread evenly over them. */
 int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread, bool strict,
-			 bool may_miss, uint32_t *members, uint8_t *rss, struct vctl_err *err);
+			 bool may_miss, const struct vctl_mld_req *only, uint32_t *members,
+			 uint8_t *rss, struct vctl_err *err);
 /* One PSEG to take the place of a member: on a usable disk none of
  * `exclude` (members) is on, the least used, outside the enclosures in
  * `avoid` (required when strict, else preferred). -VCTL_E_REFUSED naming
  * the enclosure when strict and only those have room. */
-int vctl_space_alloc_one(struct vctl_pool *p, const uint32_t *exclude, unsigned nexclude,
-			 const uint32_t *avoid, unsigned navoid, bool strict, uint32_t *member,
-			 struct vctl_err *err);
+/* req: the requirement of the RStore's volume (NULL: none): only disks of
+ * its arrays, always. */
+int vctl_space_alloc_one(struct vctl_pool *p, const struct vctl_mld_req *req,
+			 const uint32_t *exclude, unsigned nexclude, const uint32_t *avoid,
+			 unsigned navoid, bool strict, uint32_t *member, struct vctl_err *err);
 /* How a volume's RStores spread over enclosures, and whether that is its
  * intent (--separate enclosure) or a preference. */
 enum vctl_spread vctl_volume_spread(const struct vctl_mld_volume *v, bool *strict);
@@ -158,9 +163,9 @@ bool vctl_disk_leaving(const struct vctl_pool *p, uint32_t disk);
 bool vctl_disk_allocatable(const struct vctl_pool *p, uint32_t disk);
 /* The same, on `disk` only (leveling chooses the disk, the allocator
  * whether the member may go there). */
-int vctl_space_alloc_on(struct vctl_pool *p, uint32_t disk, const uint32_t *exclude,
-			unsigned nexclude, const uint32_t *avoid, unsigned navoid, bool strict,
-			uint32_t *member, struct vctl_err *err);
+int vctl_space_alloc_on(struct vctl_pool *p, uint32_t disk, const struct vctl_mld_req *req,
+			const uint32_t *exclude, unsigned nexclude, const uint32_t *avoid,
+			unsigned navoid, bool strict, uint32_t *member, struct vctl_err *err);
 unsigned vctl_usable_disks(const struct vctl_pool *p);
 /* Enclosures holding a usable disk. */
 unsigned vctl_usable_enclosures(const struct vctl_pool *p);

@@ -161,7 +161,10 @@ int vctl_rstore_new(struct vctl_pool *p, struct vctl_mld_volume *v, bool copy, u
 		return r;
 	bool strict;
 	enum vctl_spread spread = vctl_volume_spread(v, &strict);
-	r = vctl_space_alloc_rss(p, n, spread, strict, l.raid != VCTL_RAID0, members, &l.rss, err);
+	/* a volume with a requirement stays on the arrays chosen for it */
+	const struct vctl_mld_req *only = vctl_mld_req_of(&p->mld, v->id);
+	r = vctl_space_alloc_rss(p, n, spread, strict, l.raid != VCTL_RAID0, only, members,
+				 &l.rss, err);
 	if (r == -VCTL_E_REFUSED)
 		vctl_err_wrap(err, strict ? "volume %s, --separate enclosure" : "volume %s", v->name);
 	if (r < 0)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "access.h"
+#include "array.h"
 #include "gate.h"
 #include "jobs.h"
 #include "restripe.h"
@@ -16,10 +17,9 @@
 #include "volume.h"
 
 /* The default width: the geometry's, reduced to what the pool can hold. */
-static unsigned default_width(const struct vctl_pool *p, uint8_t raid)
+static unsigned default_width(const struct vctl_pool *p, uint8_t raid, unsigned disks)
 {
 	unsigned w = vctl_layout_default_width(raid, &p->mld.pool.geom);
-	unsigned disks = vctl_usable_disks(p);
 	unsigned fit = raid == VCTL_RAID5 ? disks - 1 : raid == VCTL_RAID10 ? disks / 2 : disks;
 	if (raid == VCTL_RAID1)
 		return 1;
@@ -60,7 +60,7 @@ static uint64_t rstores_for(const struct vctl_pool *p, const struct vctl_mld_vol
 /* Whether the pool has room for n RStores of v's layout right now: enough
  * disks with free PSEGs, counted as the allocator would take them. */
 static int check_room(const struct vctl_pool *p, const struct vctl_mld_volume *v, uint64_t n,
-		      struct vctl_err *err)
+		      const struct vctl_mld_req *only, struct vctl_err *err)
 {
 	struct vctl_rsd_layout l = {.raid = (uint8_t)v->raid, .width = (uint8_t)v->width};
 	unsigned members = vctl_layout_members(&l);
@@ -69,7 +69,7 @@ static int check_room(const struct vctl_pool *p, const struct vctl_mld_volume *v
 	 * capacity c_i per disk, n RStores fit iff sum(min(c_i, n)) >= n*m. */
 	for (uint32_t i = 0; i < p->mld.ndisks; i++) {
 		uint32_t d = p->mld.disks[i].index;
-		if (!vctl_disk_allocatable(p, d))
+		if (!vctl_disk_allocatable(p, d) || !vctl_req_allows(p, only, d))
 			continue;
 		uint64_t f = vctl_space_free_psegs(p, d);
 		free_total += f < n ? f : n;
@@ -135,6 +135,7 @@ static int remove_record(struct vctl_pool *p, uint64_t id)
 		break;
 	}
 	vctl_jobs_drop_volume(p, id); /* a restripe of it ends with it */
+	vctl_req_drop(p, id);         /* and its requirement */
 	return 0;
 }
 
@@ -163,6 +164,29 @@ int vctl_volume_add(struct vctl_pool *p, const struct vctl_mld_volume *nv,
 	return 0;
 }
 
+/* The arrays for a requirement: enough disks for one RStore of the
+ * layout (the smallest of its RAID type when no width is given), and for
+ * --separate enclosure as many arrays as members must be apart. */
+static int place(const struct vctl_pool *p, const struct vctl_volume_spec *s,
+		 struct vctl_mld_req *q, struct vctl_err *err)
+{
+	uint8_t raid = s->raid ? s->raid : VCTL_RAID0;
+	if (s->mbps > VCTL_MAX_MBPS || s->iops > VCTL_MAX_IOPS)
+		return vctl_errf(err, -EINVAL, "--mbps is at most %llu, --iops at most %llu",
+				 VCTL_MAX_MBPS, VCTL_MAX_IOPS);
+	if (s->fit && s->fit != VCTL_FIT_BEST && s->fit != VCTL_FIT_FIRST)
+		return vctl_errf(err, -EINVAL, "unknown fit %u", s->fit);
+	unsigned min_width = raid == VCTL_RAID5 ? 2 : 1;
+	struct vctl_rsd_layout l = {.raid = raid,
+				    .width = (uint8_t)(s->width ? s->width : min_width)};
+	if (raid == VCTL_RAID1)
+		l.width = 1;
+	unsigned members = vctl_layout_members(&l);
+	unsigned apart = !s->separate ? 1 : raid == VCTL_RAID5 ? members : 2;
+	return vctl_array_place(p, s->mbps, s->iops, s->fit ? s->fit : VCTL_FIT_BEST, members,
+				apart, q, err);
+}
+
 static int volume_create_locked(struct vctl_pool *p, const struct vctl_volume_spec *s,
 		       struct vctl_err *err)
 {
@@ -178,28 +202,48 @@ static int volume_create_locked(struct vctl_pool *p, const struct vctl_volume_sp
 		return r;
 	const struct vctl_geom *g = &p->mld.pool.geom;
 	struct vctl_rsd_layout l = {.raid = s->raid ? s->raid : VCTL_RAID0};
-	l.width = (uint8_t)(s->width ? s->width : default_width(p, l.raid));
-	l.stripe = s->stripe ? s->stripe
-			     : (VCTL_DEFAULT_STRIPE < g->pseg_size ? VCTL_DEFAULT_STRIPE : g->pseg_size);
 	if (s->width > 255)
 		return vctl_errf(err, -EINVAL, "width %u is out of range", s->width);
+	struct vctl_mld_req q = {0};
+	bool req = s->mbps || s->iops;
+	if (req && (r = place(p, s, &q, err)) < 0)
+		return r;
+	unsigned disks = req ? vctl_req_disks(p, &q) : vctl_usable_disks(p);
+	l.width = (uint8_t)(s->width ? s->width : default_width(p, l.raid, disks));
+	/* raid0 over k arrays: a width that k divides spreads every RStore
+	 * evenly */
+	if (req && !s->width && l.raid == VCTL_RAID0 && l.width >= q.narrays)
+		l.width = (uint8_t)(l.width / q.narrays * q.narrays);
+	l.stripe = s->stripe ? s->stripe
+			     : (VCTL_DEFAULT_STRIPE < g->pseg_size ? VCTL_DEFAULT_STRIPE : g->pseg_size);
 	r = vctl_layout_check(&l, g, err);
 	if (r < 0)
 		return r;
 	if ((r = vctl_intent_fits(p, &l, s->separate, err)) < 0)
 		return r;
+	if (req && vctl_layout_members(&l) > disks)
+		return vctl_errf(err, -VCTL_E_REFUSED,
+				 "a %s of width %u needs %u disks; the arrays chosen for its requirement have %u usable",
+				 vctl_raid_name(l.raid), l.width, vctl_layout_members(&l), disks);
 	struct vctl_mld_volume nv = {
 		.id = p->mld.pool.next_id, .size = s->size, .created = (uint64_t)time(NULL),
 		.raid = l.raid, .width = l.width, .stripe = l.stripe,
 		.flags = (s->thick ? VCTL_VOL_THICK : 0) | (s->separate ? VCTL_VOL_SEPARATE : 0)};
 	snprintf(nv.name, sizeof(nv.name), "%s", s->name);
-	if (s->thick && (r = check_room(p, &nv, rstores_for(p, &nv, 0, s->size), err)) < 0)
+	if (s->thick && (r = check_room(p, &nv, rstores_for(p, &nv, 0, s->size), req ? &q : NULL,
+					err)) < 0)
 		return r;
 
 	struct vctl_mld_volume *v;
 	struct vctl_vmap *vm;
 	if ((r = vctl_volume_add(p, &nv, &v, &vm, err)) < 0)
 		return r;
+	q.volume = nv.id;
+	if (req && (r = vctl_req_add(p, &q, err)) < 0) {
+		remove_record(p, nv.id);
+		p->mld.pool.next_id--;
+		return r;
+	}
 	if (s->thick && (r = allocate_range(p, v, vm, 0, v->size, err)) < 0) {
 		unmap_from(p, v, vm, 0, (v->size + g->rseg_size - 1) / g->rseg_size, true, NULL);
 		remove_record(p, nv.id);
@@ -276,7 +320,8 @@ static int volume_resize_locked(struct vctl_pool *p, const char *name, uint64_t 
 		return vctl_pool_commit(p, err);
 	}
 	if ((v->flags & VCTL_VOL_THICK) &&
-	    (r = check_room(p, v, rstores_for(p, v, v->size, size), err)) < 0)
+	    (r = check_room(p, v, rstores_for(p, v, v->size, size), vctl_mld_req_of(&p->mld, v->id),
+			    err)) < 0)
 		return r;
 	uint64_t old = v->size;
 	/* The last RSEG may hold bytes past the old end (a shrink left them):
@@ -340,6 +385,17 @@ static int volume_info_locked(const struct vctl_pool *p, const char *name, struc
 	o->stripe = v->stripe;
 	o->thick = v->flags & VCTL_VOL_THICK;
 	o->separate = v->flags & VCTL_VOL_SEPARATE;
+	const struct vctl_mld_req *q = vctl_mld_req_of(&p->mld, v->id);
+	if (q) {
+		o->req_mbps = q->mbps;
+		o->req_iops = q->iops;
+		o->req_fit = q->fit;
+		o->nreq_arrays = q->narrays;
+		for (uint32_t k = 0; k < q->narrays; k++) {
+			const struct vctl_mld_encl *e = vctl_mld_encl_by_id(&p->mld, q->arrays[k]);
+			o->req_arrays[k] = e ? e->name : "?";
+		}
+	}
 	const struct vctl_mld_volume *orig = v->origin ? vctl_mld_volume_by_id(&p->mld, v->origin) : NULL;
 	o->origin = orig ? orig->name : NULL;
 	o->invalid = v->flags & VCTL_VOL_INVALID;

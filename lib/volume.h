@@ -19,6 +19,11 @@ struct vctl_volume_spec {
 	uint32_t stripe; /* 0 = 64 KiB (or the PSEG size if smaller) */
 	bool thick;
 	bool separate;   /* intent: mirror halves / RAID5 members in distinct enclosures */
+	/* intent: the bandwidth (MB/s) and transaction rate (IOPS) it must
+	 * sustain; 0 = not stated. Either one places it on arrays (see
+	 * lib/array.h) chosen by fit (enum vctl_fit; 0 = best). */
+	uint64_t mbps, iops;
+	uint32_t fit;
 };
 
 #define VCTL_DEFAULT_STRIPE (64u * 1024)
@@ -31,6 +36,11 @@ struct vctl_volume_info {
 	uint32_t width, stripe;
 	bool thick;
 	bool separate;      /* its intent: --separate enclosure */
+	/* its requirement (intent) and the arrays it is placed on; nreq_arrays
+	 * 0 = none */
+	uint64_t req_mbps, req_iops;
+	uint32_t req_fit, nreq_arrays;
+	const char *req_arrays[VCTL_REQ_MAX_ARRAYS];
 	bool invalid;       /* a snapshot whose data could not be kept (no space) */
 	const char *origin; /* name, or NULL */
 	const char *pred, *succ; /* neighbours in its sharing chain, or NULL */

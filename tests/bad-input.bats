@@ -62,6 +62,8 @@ ROWS=(
 	'path add|rw|h v2|1'
 	'path list|ro||0'
 	'path remove|rw|@PATH@|1'
+	'array set|rw|e0 --mbps 400|1'
+	'array list|ro||0'
 	'stats|stats||2'
 	'check|check||0'
 	'serve|serve|--socket @SOCK@|-'
@@ -195,7 +197,7 @@ expect() {
 		ERRS+="$what: exit $st, expected $want: ${stderr//$'\n'/ | }"$'\n'
 	elif [ "$want" -ne 0 ]; then
 		local name=$1
-		[[ $2 != -* && " disk dump host domain path " == *" $1 "* ]] && name="$1 $2"
+		[[ $2 != -* && " disk dump host domain path array " == *" $1 "* ]] && name="$1 $2"
 		if [[ $stderr == *$'\n'* || $stderr != "vctl $name: "?* ]]; then
 			ERRS+="$what: not one line 'vctl $name: ...': ${stderr//$'\n'/ | }"$'\n'
 		fi
@@ -302,6 +304,10 @@ poke_labels() {
 		expect 1 host add h2 --uid "$bad"
 		expect 1 domain create d2 --max-iops "$bad"
 		expect 1 domain set d --max-mbps "$bad"
+		expect 1 array set e0 --mbps "$bad"
+		expect 1 array set e0 --iops "$bad"
+		expect 1 create w --size 1M --mbps "$bad"
+		expect 1 create w --size 1M --iops "$bad"
 		expect 1 restripe v --width "$bad"
 		expect 1 snapclone v c --threshold "$bad"
 		expect 1 jobs --cancel "$bad"
@@ -309,6 +315,9 @@ poke_labels() {
 		expect 1 init --disks "$bad" --disk-size 4M --pseg-size 256K
 	done
 	expect 1 serve --socket-mode 999
+	expect 1 create w --size 1M --mbps 10 --fit worst
+	expect 1 create w --size 1M --fit first
+	expect 1 array set e0
 	expect 1 create 'bad/name' --size 1M
 	expect 1 create "$(printf 'n%.0s' $(seq 65))" --size 1M
 	report 75
@@ -336,6 +345,7 @@ poke_labels() {
 	expect 2 host remove nosuch
 	expect 2 domain set nosuch --max-iops 5
 	expect 2 domain remove nosuch
+	expect 2 array set nosuch --mbps 5
 	expect 2 path add nosuch v
 	expect 2 path add h nosuch
 	expect 2 path add h v2 --domain nosuch

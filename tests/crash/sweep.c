@@ -208,6 +208,27 @@ static const char *const base_level[] = {
 	"disk add %P/new0.img --enclosure e0",
 	"disk add %P/new1.img --enclosure e2",
 	NULL};
+/* tests/array.bats: arrays rated 400, 400 and 200 MB/s */
+static const char *const base_arrays[] = {
+	INIT6,
+	"array set e0 --mbps 400 --iops 1000",
+	"array set e1 --mbps 400 --iops 1000",
+	"array set e2 --mbps 200 --iops 1000",
+	"create other --size 1M --raid 1",
+	"write other @small",
+	NULL};
+static const char *const base_arrays_level[] = {
+	INIT6,
+	"array set e0 --mbps 400",
+	"array set e1 --mbps 400",
+	"array set e2 --mbps 200",
+	"create p --size 4M --mbps 600 --thick",
+	"write p @d4M",
+	"create other --size 2M --raid 1",
+	"write other @d2M",
+	"mkimg new0.img 16M",
+	"disk add %P/new0.img --enclosure e2",
+	NULL};
 static const char *const base_empty[] = {NULL};
 static const char *const base_init[] = {INIT6, NULL};
 
@@ -280,6 +301,16 @@ static const struct scenario scenarios[] = {
 	 OPS("host add b --uid 1002 --gid 7", "domain create slow --max-iops 200",
 	     "path add b vol --domain slow --access ro", "domain set slow --max-iops 400 --access ro",
 	     "path add a vol"), NULL, SC_GEN},
+	/* arrays and requirement-based placement (skipped by a vctl without them) */
+	{"array set (MLD commits)", base_init,
+	 OPS("array set e0 --mbps 400", "array set e1 --mbps 400 --iops 900", "array set e0 --mbps 0"),
+	 NULL, SC_GEN | SC_POWER},
+	{"create --mbps/--iops (requirement record, placement; thick, thin first write), delete",
+	 base_arrays,
+	 OPS("create new --size 2M --mbps 600 --thick", "create thin --size 2M --iops 500 --fit first",
+	     "write thin @d1M", "delete new"),
+	 NULL, SC_POWER},
+	{"level with a volume kept to its arrays", base_arrays_level, OPS("= level"), NULL, SC_POWER},
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 

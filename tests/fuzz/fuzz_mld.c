@@ -164,6 +164,16 @@ static void check_same(const struct vctl_mld *a, const struct vctl_mld *b,
 		SAME(paths[i].created);
 		SAME(paths[i].flags);
 	}
+	SAME(nreqs);
+	for (uint32_t i = 0; i < a->nreqs; i++) {
+		SAME(reqs[i].volume);
+		SAME(reqs[i].mbps);
+		SAME(reqs[i].iops);
+		SAME(reqs[i].fit);
+		SAME(reqs[i].narrays);
+		for (uint32_t k = 0; k < a->reqs[i].narrays && k < VCTL_REQ_MAX_ARRAYS; k++)
+			SAME(reqs[i].arrays[k]);
+	}
 #undef SAME
 }
 
@@ -172,7 +182,7 @@ static void check_same(const struct vctl_mld *a, const struct vctl_mld *b,
 static const uint16_t rec_order[] = {
 	VCTL_REC_POOL, VCTL_REC_ENCLOSURE, VCTL_REC_DISK,
 	VCTL_REC_VOLUME, VCTL_REC_META, VCTL_REC_JOB, VCTL_REC_RSDTAB,
-	VCTL_REC_HOST, VCTL_REC_DOMAIN, VCTL_REC_PATH,
+	VCTL_REC_HOST, VCTL_REC_DOMAIN, VCTL_REC_PATH, VCTL_REC_REQ,
 };
 
 /* What the encoder must write for the records of data[0..total), which

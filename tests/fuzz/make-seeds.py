@@ -268,6 +268,29 @@ put(M + '/refused-domain-named-default-sealed',
     mld_with(m6, vols + [domain(3, 0, 0, 0, b'default')], 4))
 put(M + '/refused-host-id-of-a-volume-sealed', mld_with(m6, vols + [host(2, 1001, 0, 0, b'web')], 3))
 
+# Requirements (type 11) on the two volumes above: vol-a needs 600 MB/s
+# on enclosures 0 and 1 (best fit), snap.of-a 5000 IOPS on enclosure 2
+# (first fit); then the ways a requirement record can be wrong.
+def req(v, mbps, iops, fit, arrays, pad=None):
+    b = bytearray(96)
+    struct.pack_into('<QQQII', b, 0, v, mbps, iops, fit, len(arrays))
+    for k, a in enumerate(pad if pad is not None else arrays):
+        struct.pack_into('<I', b, 32 + 4 * k, a)
+    return rec(11, b)
+put(M + '/valid-requirements-sealed',
+    mld_with(m6, vols + [req(1, 600, 0, 1, [0, 1]), req(2, 0, 5000, 2, [2])], 3))
+for name, r in [('requirement-of-missing-volume', [req(9, 600, 0, 1, [0])]),
+                ('two-requirements-one-volume', [req(1, 600, 0, 1, [0]), req(1, 5, 0, 1, [1])]),
+                ('requirement-no-rate', [req(1, 0, 0, 1, [0])]),
+                ('requirement-mbps-beyond-limit', [req(1, 1000001, 0, 1, [0])]),
+                ('requirement-fit-3', [req(1, 600, 0, 3, [0])]),
+                ('requirement-no-arrays', [req(1, 600, 0, 1, [])]),
+                ('requirement-17-arrays', [req(1, 600, 0, 1, list(range(17)), pad=list(range(16)))]),
+                ('requirement-array-77', [req(1, 600, 0, 1, [77])]),
+                ('requirement-array-twice', [req(1, 600, 0, 1, [1, 1])]),
+                ('requirement-unused-slot-set', [req(1, 600, 0, 1, [0], pad=[0, 2])])]:
+    put(M + '/refused-' + name + '-sealed', mld_with(m6, vols + r, 3))
+
 # Every "corrupt metadata" refusal of the MLD decoder that `make coverage`
 # found unreached (issue 10, acceptance 4), one seed each. Offsets in m6:
 # header 0..127 (reserved 76..123), pool record 128 (body 136: uuid,

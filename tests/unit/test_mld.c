@@ -261,6 +261,103 @@ static void test_access(void)
 	vctl_mld_free(&m);
 }
 
+/* Requirements (type 11): layout, round trip, and each validation rule. */
+static void add_reqs(struct vctl_mld *m)
+{
+	m->nreqs = 1;
+	m->reqs = calloc(1, sizeof(*m->reqs));
+	m->reqs[0] = (struct vctl_mld_req){.volume = 5, .mbps = 600, .iops = 7, .fit = VCTL_FIT_FIRST,
+					   .narrays = 2, .arrays = {10, 20}};
+}
+static void req_volume_gone(struct vctl_mld *m) { m->reqs[0].volume = 6; }
+static void req_twice(struct vctl_mld *m)
+{
+	m->reqs = realloc(m->reqs, 2 * sizeof(*m->reqs));
+	m->reqs[1] = m->reqs[0];
+	m->nreqs = 2;
+}
+static void req_no_rate(struct vctl_mld *m) { m->reqs[0].mbps = m->reqs[0].iops = 0; }
+static void req_mbps_absurd(struct vctl_mld *m) { m->reqs[0].mbps = VCTL_MAX_MBPS + 1; }
+static void req_iops_absurd(struct vctl_mld *m) { m->reqs[0].iops = VCTL_MAX_IOPS + 1; }
+static void req_fit(struct vctl_mld *m) { m->reqs[0].fit = 3; }
+static void req_no_arrays(struct vctl_mld *m) { m->reqs[0].narrays = 0; }
+static void req_17_arrays(struct vctl_mld *m) { m->reqs[0].narrays = 17; }
+static void req_array_gone(struct vctl_mld *m) { m->reqs[0].arrays[1] = 11; }
+static void req_array_twice(struct vctl_mld *m) { m->reqs[0].arrays[1] = 10; }
+
+static void test_reqs(void)
+{
+	struct vctl_mld m, d;
+	struct vctl_err e = {0};
+	sample(&m, 6, 3);
+	add_access(&m);
+	free(m.hosts);
+	free(m.domains);
+	free(m.paths);
+	m.hosts = NULL;
+	m.domains = NULL;
+	m.paths = NULL;
+	m.nhosts = m.ndomains = m.npaths = 0;
+	add_reqs(&m);
+	ok(vctl_mld_encode(&m, buf, CAP, &len, &e) == 0, "requirements: encode: %s", e.msg);
+	/* pool, 3 enclosures, 6 disks, volume, then the requirement */
+	size_t q0 = rec_off(buf, 11);
+	ok(vctl_get16(buf + q0) == 11 && vctl_get32(buf + q0 + 4) == 104 && q0 + 104 == len,
+	   "requirement record: type 11, length 104, last");
+	ok(vctl_get64(buf + q0 + 8) == 5 && vctl_get64(buf + q0 + 16) == 600 &&
+		   vctl_get64(buf + q0 + 24) == 7 && vctl_get32(buf + q0 + 32) == VCTL_FIT_FIRST &&
+		   vctl_get32(buf + q0 + 36) == 2 && vctl_get32(buf + q0 + 40) == 10 &&
+		   vctl_get32(buf + q0 + 44) == 20 && vctl_get32(buf + q0 + 48) == 0,
+	   "requirement record: volume at 0, mbps 8, iops 16, fit 24, narrays 28, arrays 32");
+	ok(vctl_mld_decode(buf, len, 0, &d, &e) == 0 && d.nreqs == 1 &&
+		   !memcmp(&d.reqs[0], &m.reqs[0], sizeof(d.reqs[0])),
+	   "requirements: round trip: %s", e.msg);
+	vctl_mld_free(&d);
+	memcpy(orig, buf, len);
+	vctl_put32(buf + q0 + 8 + 32 + 4 * 5, 30);
+	vctl_put32(buf + 72, vctl_crc32(buf + 128, len - 128));
+	vctl_put32(buf + 124, vctl_crc32(buf, 124));
+	ok(vctl_mld_decode(buf, len, 0, &d, &e) == -VCTL_E_CORRUPT && strstr(e.msg, "unused array slot"),
+	   "refused: an unused array slot set: %s", e.msg);
+	vctl_mld_free(&d);
+	memcpy(buf, orig, len);
+	vctl_put32(buf + q0 + 4, 96);
+	ok(vctl_mld_decode(buf, len, VCTL_DECODE_IGNORE_CRC, &d, &e) == -VCTL_E_CORRUPT,
+	   "refused: a requirement record of the wrong length: %s", e.msg);
+	vctl_mld_free(&d);
+	ok(vctl_req_share(600, 2, 0) == 300 && vctl_req_share(7, 2, 0) == 4 &&
+		   vctl_req_share(7, 2, 1) == 3 && vctl_req_share(5, 0, 0) == 0,
+	   "shares: even, the first one more, none over no arrays");
+
+	static const struct {
+		void (*fn)(struct vctl_mld *);
+		const char *what, *msg;
+	} rules[] = {
+		{req_volume_gone, "a requirement of no volume", "which is no volume"},
+		{req_twice, "two requirements of one volume", "requirements for 1 volumes"},
+		{req_no_rate, "neither MB/s nor IOPS", "neither"},
+		{req_mbps_absurd, "mbps beyond the limit", "beyond the limits"},
+		{req_iops_absurd, "iops beyond the limit", "beyond the limits"},
+		{req_fit, "an unknown fit", "unknown fit"},
+		{req_no_arrays, "no arrays", "names 0 arrays"},
+		{req_17_arrays, "17 arrays", "names 17 arrays"},
+		{req_array_gone, "an array that is no enclosure", "which is no enclosure"},
+		{req_array_twice, "an array twice", "twice"},
+	};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		vctl_err_clear(&e);
+		int r = rule(&m, rules[i].fn, &e);
+		ok(r == -VCTL_E_CORRUPT && strstr(e.msg, rules[i].msg), "refused: %s: %s", rules[i].what,
+		   e.msg);
+	}
+	struct vctl_mld dup;
+	ok(vctl_mld_dup(&m, &dup) == 0 && dup.reqs != m.reqs && dup.nreqs == 1 &&
+		   !memcmp(dup.reqs, m.reqs, sizeof(*m.reqs)),
+	   "dup copies requirements");
+	vctl_mld_free(&dup);
+	vctl_mld_free(&m);
+}
+
 /* Refusals no other test reaches: counts beyond the limits, a header
  * whose two lengths disagree, a short volume record, cursors and jobs on
  * snapclones. */
@@ -643,6 +740,7 @@ int main(void)
 	vctl_mld_free(&dup);
 	vctl_mld_free(&m);
 	test_access();
+	test_reqs();
 	test_rare();
 	return tap_done();
 }
