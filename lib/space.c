@@ -208,6 +208,26 @@ static uint32_t degraded_home(const struct vctl_pool *p, const struct vctl_mld_r
 	return best;
 }
 
+/* Takes a free PSEG of `disk` as members[i]; if there is none after all,
+ * gives members[0..i) back. */
+static int claim(struct vctl_pool *p, uint32_t disk, uint32_t *members, unsigned i,
+		 struct vctl_err *err)
+{
+	uint32_t pseg = find_free_pseg(p, disk);
+	if (pseg == UINT32_MAX) {
+		for (unsigned k = 0; k < i; k++) {
+			uint32_t dk = vctl_member_disk(members[k]);
+			bit_clr(p->st->pused[dk], vctl_member_pseg(members[k]));
+			p->st->npused[dk]--;
+		}
+		return vctl_errf(err, -VCTL_E_INTERNAL, "disk %u has no free PSEG after all", disk);
+	}
+	bit_set(p->st->pused[disk], pseg);
+	p->st->npused[disk]++;
+	members[i] = vctl_member(disk, pseg);
+	return 0;
+}
+
 int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread spread, bool strict,
 			 bool may_miss, const struct vctl_mld_req *only, uint32_t *members,
 			 uint8_t *rss_out, struct vctl_err *err)
@@ -343,37 +363,12 @@ int vctl_space_alloc_rss(struct vctl_pool *p, unsigned n, enum vctl_spread sprea
 		taken[best] = true;
 		pick[i] = c[best];
 	}
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t pseg = find_free_pseg(p, pick[i].disk);
-		if (pseg == UINT32_MAX) {
-			for (unsigned k = 0; k < i; k++) {
-				uint32_t dk = vctl_member_disk(members[k]);
-				bit_clr(p->st->pused[dk], vctl_member_pseg(members[k]));
-				p->st->npused[dk]--;
-			}
-			return vctl_errf(err, -VCTL_E_INTERNAL, "disk %u has no free PSEG after all",
-					 pick[i].disk);
-		}
-		bit_set(p->st->pused[pick[i].disk], pseg);
-		p->st->npused[pick[i].disk]++;
-		members[i] = vctl_member(pick[i].disk, pseg);
-	}
-	if (home != UINT32_MAX) {
-		uint32_t pseg = find_free_pseg(p, home);
-		if (pseg == UINT32_MAX) {
-			for (unsigned k = 0; k < n; k++) {
-				uint32_t dk = vctl_member_disk(members[k]);
-				bit_clr(p->st->pused[dk], vctl_member_pseg(members[k]));
-				p->st->npused[dk]--;
-			}
-			return vctl_errf(err, -VCTL_E_INTERNAL, "disk %u has no free PSEG after all",
-					 home);
-		}
-		bit_set(p->st->pused[home], pseg);
-		p->st->npused[home]++;
-		members[n] = vctl_member(home, pseg);
-	}
-	return 0;
+	int r = 0;
+	for (unsigned i = 0; r == 0 && i < n; i++)
+		r = claim(p, pick[i].disk, members, i, err);
+	if (r == 0 && home != UINT32_MAX)
+		r = claim(p, home, members, n, err);
+	return r;
 }
 
 int vctl_space_zero(struct vctl_pool *p, const uint32_t *members, unsigned n,
