@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "print.h"
 #include "lib/array.h"
 #include "lib/rwlock.h"
 
@@ -33,30 +34,10 @@ static int on_opt(struct cmd_ctx *c, int val, const char *arg, void *st, struct 
 	return cmd_opt_uint("iops", arg, VCTL_MAX_IOPS, &s->iops, err);
 }
 
-static void print_header(struct out *o)
-{
-	out_text(o, "%-20s %8s %9s %9s %9s %10s %10s %5s\n", "NAME", "MBPS", "IOPS", "C_MBPS",
-		 "C_IOPS", "LOAD_MBPS", "LOAD_IOPS", "DISKS");
-}
-
-static void print_array(struct out *o, const struct vctl_array_info *a)
-{
-	out_obj(o, NULL);
-	out_str(o, "name", "%-20s ", a->name);
-	out_u64(o, "mbps", "%8llu ", a->mbps);
-	out_u64(o, "iops", "%9llu ", a->iops);
-	out_u64(o, "committed_mbps", "%9llu ", a->committed_mbps);
-	out_u64(o, "committed_iops", "%9llu ", a->committed_iops);
-	out_double(o, "load_mbps", "%10.1f ", a->load_mbps);
-	out_double(o, "load_iops", "%10.1f ", a->load_iops);
-	out_u64(o, "disks", "%5llu\n", a->disks);
-	out_obj_end(o);
-}
-
 static void print_arrays(struct cmd_ctx *c, const struct vctl_array_info *a, uint32_t n)
 {
 	out_begin(&c->out);
-	print_header(&c->out);
+	print_array_header(&c->out);
 	out_arr(&c->out, "arrays");
 	for (uint32_t i = 0; i < n; i++)
 		print_array(&c->out, &a[i]);
@@ -86,7 +67,7 @@ int cmd_array_set(struct cmd_ctx *c)
 		return cmd_fail(c, r, &err);
 	out_begin(&c->out);
 	out_text(&c->out, "set array %s\n", s.name);
-	print_header(&c->out);
+	print_array_header(&c->out);
 	out_arr(&c->out, "arrays");
 	for (uint32_t i = 0; i < n; i++)
 		if (!strcmp(a[i].name, s.name))
@@ -109,7 +90,7 @@ int cmd_array_list(struct cmd_ctx *c)
 	if (r < 0)
 		return cmd_fail(c, r, &err);
 	/* served: the load is measured; offline it is 0 */
-	if (c->served && (r = vctl_array_load(c->pool, a, n, LOAD_SAMPLE_MS, &err)) < 0) {
+	if (c->served && (r = vctl_array_load(c->pool, a, n, LOAD_SAMPLE_MS, NULL, &err)) < 0) {
 		free(a);
 		return cmd_fail(c, r, &err);
 	}

@@ -163,6 +163,8 @@ DECLARE_CMD(path_remove);
 DECLARE_CMD(stats);
 DECLARE_CMD(array_set);
 DECLARE_CMD(array_list);
+DECLARE_CMD(monitor);
+DECLARE_CMD(migrate);
 /* cmd/domain.c: --access rw|ro */
 int cmd_opt_access(const char *arg, bool *ro, struct vctl_err *err);
 

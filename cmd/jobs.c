@@ -77,6 +77,8 @@ static void print_job(struct out *o, const struct vctl_job *j)
 			 vctl_fmt_size(j->to.stripe, b, sizeof(b)));
 	} else if (!strcmp(j->kind, "evacuate")) {
 		snprintf(detail, sizeof(detail), "disk %u", j->disk);
+	} else if (!strcmp(j->kind, "migrate")) {
+		snprintf(detail, sizeof(detail), "onto %s", j->arrays);
 	} else if (!strcmp(j->kind, "rebuild")) {
 		snprintf(detail, sizeof(detail), "stale members");
 	} else if (j->in_psegs) {
@@ -87,11 +89,20 @@ static void print_job(struct out *o, const struct vctl_job *j)
 	out_obj(o, NULL);
 	out_u64(o, "id", "%-6llu ", j->id);
 	out_str(o, "kind", "%-10s ", j->kind);
-	out_str(o, "volume", "%-20s ", j->in_psegs ? NULL : j->volume);
+	bool migrate = !strcmp(j->kind, "migrate");
+	out_str(o, "volume", "%-20s ", j->in_psegs && !migrate ? NULL : j->volume);
 	out_text(o, "%-26s ", detail);
 	out_str(o, "origin", NULL, restripe || j->in_psegs ? NULL : j->origin);
 	if (!strcmp(j->kind, "evacuate"))
 		out_u64(o, "disk", NULL, j->disk);
+	if (migrate) {
+		char names[sizeof(j->arrays)], *save = NULL;
+		snprintf(names, sizeof(names), "%s", j->arrays);
+		out_arr(o, "arrays");
+		for (char *t = strtok_r(names, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			out_str(o, NULL, NULL, t);
+		out_arr_end(o);
+	}
 	if (restripe) {
 		print_layout(o, "from", NULL, &j->from);
 		print_layout(o, "to", NULL, &j->to);

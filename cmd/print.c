@@ -3,6 +3,8 @@
 #include <stdio.h>
 
 #include "fmt/rsd.h"
+#include "lib/array.h"
+#include "lib/migrate.h"
 #include "lib/units.h"
 #include "lib/volume.h"
 
@@ -150,4 +152,32 @@ void print_layout(struct out *o, const char *key, const char *fmt,
 	out_obj_end(o);
 	if (fmt)
 		out_text(o, fmt, text);
+}
+
+void print_array_header(struct out *o)
+{
+	out_text(o, "%-20s %8s %9s %9s %9s %10s %10s %5s\n", "NAME", "MBPS", "IOPS", "C_MBPS",
+		 "C_IOPS", "LOAD_MBPS", "LOAD_IOPS", "DISKS");
+}
+
+void print_array(struct out *o, const struct vctl_array_info *a)
+{
+	out_obj(o, NULL);
+	out_str(o, "name", "%-20s ", a->name);
+	out_u64(o, "mbps", "%8llu ", a->mbps);
+	out_u64(o, "iops", "%9llu ", a->iops);
+	out_u64(o, "committed_mbps", "%9llu ", a->committed_mbps);
+	out_u64(o, "committed_iops", "%9llu ", a->committed_iops);
+	out_double(o, "load_mbps", "%10.1f ", a->load_mbps);
+	out_double(o, "load_iops", "%10.1f ", a->load_iops);
+	out_u64(o, "disks", "%5llu\n", a->disks);
+	out_obj_end(o);
+}
+
+void print_plan_arrays(struct out *o, const char *key, const struct vctl_migrate_plan *pl)
+{
+	out_arr(o, key);
+	for (uint32_t k = 0; k < pl->to.narrays; k++)
+		out_str(o, NULL, k ? ", %s" : "%s", pl->names[k]);
+	out_arr_end(o);
 }

@@ -730,17 +730,28 @@ static int validate_restripe(const struct vctl_mld *m, const struct vctl_mld_job
 	return 0;
 }
 
-/* Level, evacuate and rebuild work on the pool: no volume, never cancelling, and
- * an evacuation names an existing disk (in raid's place; width, stripe
- * zero). */
+/* Level, evacuate and rebuild work on the pool: no volume; a migration
+ * works on an existing volume with a requirement record. None is ever
+ * cancelling, and an evacuation names an existing disk (in raid's place;
+ * width, stripe zero). */
 static int validate_pool_job(const struct vctl_mld *m, const struct vctl_mld_job *j,
 			     struct vctl_err *err)
 {
 	unsigned long long id = j->id;
 	bool evac = j->kind == VCTL_JOB_EVACUATE;
-	if (j->volume)
+	if (j->kind == VCTL_JOB_MIGRATE) {
+		if (!vctl_mld_volume_by_id(m, j->volume))
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "MLD: job %llu migrates volume %llu, which does not exist", id,
+					 (unsigned long long)j->volume);
+		if (!vctl_mld_req_of(m, j->volume))
+			return vctl_errf(err, -VCTL_E_CORRUPT,
+					 "MLD: job %llu migrates volume %llu, which has no requirement", id,
+					 (unsigned long long)j->volume);
+	} else if (j->volume) {
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu (%s) names a volume", id,
 				 vctl_job_kind_name(j->kind));
+	}
 	if (j->state != VCTL_JOB_RUNNING)
 		return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu (%s) cannot be cancelling", id,
 				 vctl_job_kind_name(j->kind));
@@ -764,7 +775,8 @@ static int validate_jobs(const struct vctl_mld *m, struct vctl_err *err)
 		if (j->id == 0 || j->id >= m->pool.next_id || vctl_mld_volume_by_id(m, j->id))
 			return vctl_errf(err, -VCTL_E_CORRUPT, "MLD: job %llu has a bad id", id);
 		if (j->kind != VCTL_JOB_RESTRIPE && j->kind != VCTL_JOB_LEVEL &&
-		    j->kind != VCTL_JOB_EVACUATE && j->kind != VCTL_JOB_REBUILD)
+		    j->kind != VCTL_JOB_EVACUATE && j->kind != VCTL_JOB_REBUILD &&
+		    j->kind != VCTL_JOB_MIGRATE)
 			return vctl_errf(err, -VCTL_E_VERSION,
 					 "MLD: job %llu is of unknown kind %u (written by a newer vctl?)",
 					 id, j->kind);
@@ -1036,6 +1048,8 @@ const char *vctl_job_kind_name(uint32_t kind)
 		return "evacuate";
 	case VCTL_JOB_REBUILD:
 		return "rebuild";
+	case VCTL_JOB_MIGRATE:
+		return "migrate";
 	}
 	return "unknown";
 }

@@ -111,6 +111,8 @@ enum vctl_job_kind {
 	VCTL_JOB_LEVEL = 2,    /* PSEGs move until each disk holds its share */
 	VCTL_JOB_EVACUATE = 3, /* PSEGs move off a disk, which then leaves */
 	VCTL_JOB_REBUILD = 4,  /* stale members are rebuilt, one RStore a step */
+	VCTL_JOB_MIGRATE = 5,  /* a placed volume's PSEGs move onto the arrays its
+				  requirement names */
 };
 enum vctl_job_state {
 	VCTL_JOB_RUNNING = 1,
@@ -119,11 +121,11 @@ enum vctl_job_state {
 
 struct vctl_mld_job {
 	uint64_t id;      /* from the pool's next_id, like volume ids */
-	uint64_t volume;  /* restripe: id of the volume it works on; else 0 */
+	uint64_t volume;  /* restripe, migrate: id of the volume it works on; else 0 */
 	uint64_t created; /* Unix seconds */
 	uint64_t cursor;  /* restripe: RSEGs below it were visited by the
 			     background transfer; level, evacuate: PSEGs moved;
-			     rebuild: members rebuilt */
+			     rebuild: members rebuilt; migrate: PSEGs moved */
 	uint64_t rate;    /* bytes/s the background transfer may move; 0 = unpaced */
 	uint32_t kind, state;
 	union {

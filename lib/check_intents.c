@@ -2,10 +2,11 @@
  * volume's intent (--separate enclosure: the halves of each mirror, the
  * members of each raid5 set, on disks of distinct enclosures; a
  * requirement (--mbps/--iops): every member on a disk of the arrays chosen
- * for it). */
+ * for it, except while a migration job moves it onto them). */
 #include <errno.h>
 #include <stdlib.h>
 
+#include "array.h"
 #include "check.h"
 #include "state.h"
 
@@ -24,6 +25,8 @@ static int check_rstore(const struct vctl_pool *p, const struct vctl_mld_volume 
 	const struct vctl_rsd *r = vctl_rsd_get(p, id);
 	uint32_t ea, eb;
 	const struct vctl_mld_req *q = vctl_mld_req_of(&p->mld, v->id);
+	if (q && vctl_mld_job_of(&p->mld, v->id, VCTL_JOB_MIGRATE))
+		q = NULL; /* on its way there */
 	for (unsigned c = 0; q && c < r->nmembers; c++) {
 		const char *name = encl_of(p, r->m[c], &ea);
 		bool in = false;
@@ -60,32 +63,31 @@ static int check_rstore(const struct vctl_pool *p, const struct vctl_mld_volume 
 	return 0;
 }
 
+struct intents_ctx {
+	const struct vctl_mld_volume *v;
+	struct vctl_check_report *rep;
+};
+
+static int check_one(const struct vctl_pool *p, uint32_t id, void *arg)
+{
+	struct intents_ctx *c = arg;
+	return check_rstore(p, c->v, id, c->rep);
+}
+
 int vctl_check_intents(const struct vctl_pool *p, struct vctl_check_report *rep)
 {
-	const struct vctl_geom *g = &p->mld.pool.geom;
 	if (!p->st)
 		return 0;
-	uint8_t *seen = calloc(p->st->nrsd / 8 + 1, 1);
+	uint8_t *seen = malloc(p->st->nrsd / 8 + 1);
 	if (!seen)
 		return -ENOMEM;
 	int r = 0;
 	for (uint32_t i = 0; r == 0 && i < p->mld.nvol; i++) {
 		const struct vctl_mld_volume *v = &p->mld.vols[i];
-		const struct vctl_vmap *vm = vctl_vmap_of(p, v->id);
-		if (!((v->flags & VCTL_VOL_SEPARATE) || vctl_mld_req_of(&p->mld, v->id)) || !vm ||
-		    vm->damaged)
+		if (!((v->flags & VCTL_VOL_SEPARATE) || vctl_mld_req_of(&p->mld, v->id)))
 			continue;
-		uint64_t n = (v->size + g->rseg_size - 1) / g->rseg_size;
-		for (uint64_t k = 0; r == 0 && k < n; k++) {
-			uint32_t e = vctl_vmap_get(vm, g, k);
-			if ((e & VCTL_LMAP_SS) || !(e & VCTL_LMAP_RSD_MASK))
-				continue;
-			uint32_t id = (e & VCTL_LMAP_RSD_MASK) - 1;
-			if (id >= p->st->nrsd || !vctl_rsd_get(p, id) || bit_get(seen, id))
-				continue;
-			bit_set(seen, id);
-			r = check_rstore(p, v, id, rep);
-		}
+		struct intents_ctx c = {v, rep};
+		r = vctl_volume_rsds(p, v, seen, check_one, &c);
 	}
 	free(seen);
 	return r;

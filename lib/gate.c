@@ -19,11 +19,14 @@ struct dom_rt {
 };
 
 /* A path at work; the gate's table holds one reference, each open export
- * another, so an export outlives the path's removal and learns of it. */
+ * another, so an export outlives the path's removal and learns of it. An
+ * administrator's exports of a volume share one grant of their own (no
+ * path, never limited), kept only to count their I/O. */
 struct vctl_grant {
 	uint64_t id, host, volume, domain;
 	atomic_uint refs, opens;
 	atomic_bool removed, ro;
+	bool admin;
 	bool own_ro; /* the path's own access; ro is this or its domain's */
 	struct dom_rt *dom;
 	struct vctl_io_counters io;
@@ -38,6 +41,8 @@ struct vctl_gate {
 	struct dom_rt **doms;
 	uint32_t ndoms;
 	struct dom_rt *deflt; /* the default domain: no limits, read-write */
+	struct vctl_grant **admins; /* per volume, administrators' I/O */
+	uint32_t nadmins;
 	atomic_bool stopping;
 };
 
@@ -111,7 +116,10 @@ void vctl_gate_free(struct vctl_pool *p)
 		grant_put(g->paths[i]);
 	for (uint32_t i = 0; i < g->ndoms; i++)
 		dom_put(g->doms[i]);
+	for (uint32_t i = 0; i < g->nadmins; i++)
+		grant_put(g->admins[i]);
 	dom_put(g->deflt);
+	free(g->admins);
 	free(g->paths);
 	free(g->doms);
 	free(g->hosts);
@@ -239,13 +247,44 @@ bool vctl_gate_visible(struct vctl_gate *g, uid_t uid, gid_t gid, uint64_t vol_i
 	return ok;
 }
 
+/* The administrators' grant of volume vol, made on first use. */
+static int admin_grant(struct vctl_gate *g, uint64_t vol, struct vctl_grant **grant,
+		       struct vctl_err *err)
+{
+	pthread_mutex_lock(&g->m);
+	struct vctl_grant *gr = NULL;
+	for (uint32_t i = 0; i < g->nadmins && !gr; i++)
+		if (g->admins[i]->volume == vol)
+			gr = g->admins[i];
+	if (!gr) {
+		void *na = realloc(g->admins, (g->nadmins + 1) * sizeof(*g->admins));
+		if (na)
+			g->admins = na;
+		if (na && (gr = calloc(1, sizeof(*gr)))) {
+			gr->volume = vol;
+			gr->admin = true;
+			atomic_init(&gr->refs, 1);
+			g->admins[g->nadmins++] = gr;
+		}
+	}
+	if (gr) {
+		atomic_fetch_add(&gr->refs, 1);
+		atomic_fetch_add(&gr->opens, 1);
+		*grant = gr;
+	}
+	pthread_mutex_unlock(&g->m);
+	return gr ? 0 : vctl_errf(err, -ENOMEM, "out of memory");
+}
+
 int vctl_gate_open(struct vctl_gate *g, uid_t uid, gid_t gid, uint64_t vol_id,
 		   const char *name, struct vctl_grant **grant, bool *ro, struct vctl_err *err)
 {
 	*grant = NULL;
 	*ro = false;
-	if (!g || vctl_gate_is_admin(uid))
+	if (!g)
 		return 0;
+	if (vctl_gate_is_admin(uid))
+		return vol_id ? admin_grant(g, vol_id, grant, err) : 0;
 	pthread_mutex_lock(&g->m);
 	int r = 0;
 	const struct vctl_mld_host *h = vctl_mld_hosts_match(g->hosts, g->nhosts, uid, gid);
@@ -295,7 +334,7 @@ int vctl_grant_begin(struct vctl_grant *gr, enum vctl_io_kind kind, bool writes,
 		     uint64_t bytes, uint64_t *t0, struct vctl_err *err)
 {
 	*t0 = vctl_now_ns();
-	if (!gr)
+	if (!gr || gr->admin)
 		return 0;
 	int r = 0;
 	if (atomic_load(&gr->removed))
@@ -341,6 +380,37 @@ int vctl_gate_stats(struct vctl_pool *p, struct vctl_path_stat **out, uint32_t *
 	if (!s)
 		return vctl_errf(err, -ENOMEM, "out of memory");
 	*out = s;
+	*n = count;
+	return 0;
+}
+
+int vctl_gate_volume_io(struct vctl_pool *p, struct vctl_volume_io **out, uint32_t *n,
+			struct vctl_err *err)
+{
+	struct vctl_gate *g = p->gate;
+	*out = NULL;
+	*n = 0;
+	if (!g)
+		return vctl_errf(err, -ESRCH, "no server is running for this pool");
+	pthread_mutex_lock(&g->m);
+	struct vctl_volume_io *v = calloc(g->npaths + g->nadmins + 1, sizeof(*v));
+	uint32_t count = 0;
+	for (uint32_t i = 0; v && i < g->npaths + g->nadmins; i++) {
+		struct vctl_grant *gr = i < g->npaths ? g->paths[i] : g->admins[i - g->npaths];
+		struct vctl_io_stats st;
+		vctl_io_snapshot(&gr->io, &st);
+		uint32_t k = 0;
+		while (k < count && v[k].volume != gr->volume)
+			k++;
+		count += k == count;
+		v[k].volume = gr->volume;
+		v[k].ops += st.reads + st.writes;
+		v[k].bytes += st.read_bytes + st.write_bytes;
+	}
+	pthread_mutex_unlock(&g->m);
+	if (!v)
+		return vctl_errf(err, -ENOMEM, "out of memory");
+	*out = v;
 	*n = count;
 	return 0;
 }

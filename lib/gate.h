@@ -37,7 +37,8 @@ bool vctl_gate_is_admin(uid_t uid);
 /* May this client see volume vol_id in NBD LIST? */
 bool vctl_gate_visible(struct vctl_gate *g, uid_t uid, gid_t gid, uint64_t vol_id);
 /* Opens volume vol_id (0: no such volume) named `name` for a client:
- * *grant NULL for an administrator, else the path's grant and *ro its
+ * an administrator's gets the volume's administrator grant (it only counts;
+ * NULL without a gate or volume), anyone else the path's grant and *ro its
  * access. -EACCES with a message when no path allows it. */
 int vctl_gate_open(struct vctl_gate *g, uid_t uid, gid_t gid, uint64_t vol_id,
 		   const char *name, struct vctl_grant **grant, bool *ro, struct vctl_err *err);
@@ -46,7 +47,8 @@ void vctl_grant_close(struct vctl_grant *gr);
 
 /* Before a request: -EPERM if the path is gone or (for a write) read-only;
  * else waits for the domain's throttle (reads and writes) and returns 0
- * with *t0 the arrival time. A NULL grant (administrator) always passes. */
+ * with *t0 the arrival time. An administrator's grant (or NULL) always
+ * passes. */
 int vctl_grant_begin(struct vctl_grant *gr, enum vctl_io_kind kind, bool writes,
 		     uint64_t bytes, uint64_t *t0, struct vctl_err *err);
 /* After it: counts it. */
@@ -62,5 +64,15 @@ struct vctl_path_stat {
 /* -ESRCH if p has no gate (no server). *out is the caller's to free. */
 int vctl_gate_stats(struct vctl_pool *p, struct vctl_path_stat **out, uint32_t *n,
 		    struct vctl_err *err);
+
+/* Reads and writes done on each volume so far, by every client: through
+ * paths and by administrators (who have none). For the load of arrays. */
+struct vctl_volume_io {
+	uint64_t volume;
+	uint64_t ops, bytes;
+};
+/* -ESRCH if p has no gate (no server). *out is the caller's to free. */
+int vctl_gate_volume_io(struct vctl_pool *p, struct vctl_volume_io **out, uint32_t *n,
+			struct vctl_err *err);
 
 #endif

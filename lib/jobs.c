@@ -9,6 +9,7 @@
 #include "clone.h"
 #include "disk.h"
 #include "jobs.h"
+#include "migrate.h"
 #include "restripe.h"
 #include "resync.h"
 #include "state.h"
@@ -143,6 +144,22 @@ static struct vctl_rsd_layout layout(uint32_t raid, uint32_t width, uint32_t str
 					.stripe = stripe};
 }
 
+/* A migration: its volume, and the arrays it moves onto. */
+static void describe_migration(const struct vctl_pool *p, const struct vctl_mld_job *j,
+			       struct vctl_job *jb)
+{
+	const struct vctl_mld_volume *v = vctl_mld_volume_by_id(&p->mld, j->volume);
+	const struct vctl_mld_req *q = vctl_mld_req_of(&p->mld, j->volume);
+	snprintf(jb->volume, sizeof(jb->volume), "%s", v ? v->name : "");
+	size_t len = 0;
+	for (uint32_t k = 0; q && k < q->narrays && len < sizeof(jb->arrays); k++) {
+		const struct vctl_mld_encl *e = vctl_mld_encl_by_id(&p->mld, q->arrays[k]);
+		int w = snprintf(jb->arrays + len, sizeof(jb->arrays) - len, "%s%s", k ? "," : "",
+				 e ? e->name : "?");
+		len += w > 0 ? (size_t)w : 0;
+	}
+}
+
 int vctl_jobs_list(const struct vctl_pool *p, struct vctl_job **out, uint32_t *n)
 {
 	struct vctl_rwlock *l = (struct vctl_rwlock *)&p->lock;
@@ -187,6 +204,8 @@ int vctl_jobs_list(const struct vctl_pool *p, struct vctl_job **out, uint32_t *n
 				jb->in_psegs = true;
 				jb->unit_size = m->pool.geom.pseg_size;
 				jb->disk = j->kind == VCTL_JOB_EVACUATE ? j->disk : 0;
+				if (j->kind == VCTL_JOB_MIGRATE)
+					describe_migration(p, j, jb);
 				jb->cursor = j->cursor;
 				jb->total = j->cursor + remaining(p, j);
 				jb->rate = rate_of(jb->id) * (double)jb->unit_size;
@@ -212,7 +231,8 @@ int vctl_job_step(struct vctl_pool *p, uint64_t id, uint64_t threshold, bool bac
 	memset(pr, 0, sizeof(*pr));
 	vctl_rwlock_rd(&p->lock);
 	const struct vctl_mld_job *j = vctl_mld_job_by_id(&p->mld, id);
-	const struct vctl_mld_volume *v = j ? vctl_mld_volume_by_id(&p->mld, j->volume) : NULL;
+	const struct vctl_mld_volume *v =
+		j && j->kind == VCTL_JOB_RESTRIPE ? vctl_mld_volume_by_id(&p->mld, j->volume) : NULL;
 	uint64_t rate = j ? j->rate : 0, cursor = j ? j->cursor : 0, pseg = p->mld.pool.geom.pseg_size;
 	uint32_t kind = j ? j->kind : 0;
 	pr->total = v ? nrseg_of(p, v) : j ? cursor + remaining(p, j) : 0;
@@ -265,7 +285,10 @@ int vctl_job_cancel(struct vctl_pool *p, uint64_t id, bool *more, struct vctl_er
 	vctl_rwlock_wr(&p->lock);
 	struct vctl_mld_job *j = vctl_mld_job_by_id(&p->mld, id);
 	int r = 1;
-	if (j && j->kind != VCTL_JOB_RESTRIPE) {
+	if (j && j->kind == VCTL_JOB_MIGRATE) {
+		*more = false;
+		r = vctl_migrate_cancel(p, j, err);
+	} else if (j && j->kind != VCTL_JOB_RESTRIPE) {
 		/* nothing to undo: every move so far is whole */
 		*more = false;
 		vctl_job_remove(p, id);
@@ -373,6 +396,10 @@ static void *runner_main(void *arg)
 					else if (!strcmp(jobs[i].kind, "rebuild"))
 						snprintf(msg, sizeof(msg), "job %llu: the rebuild is done",
 							 (unsigned long long)jobs[i].id);
+					else if (!strcmp(jobs[i].kind, "migrate"))
+						snprintf(msg, sizeof(msg), "job %llu: %s lies on arrays %s now",
+							 (unsigned long long)jobs[i].id, jobs[i].volume,
+							 jobs[i].arrays);
 					else if (!strcmp(jobs[i].kind, "evacuate"))
 						snprintf(msg, sizeof(msg), "job %llu: disk %u is empty and left the pool",
 							 (unsigned long long)jobs[i].id, jobs[i].disk);

@@ -13,12 +13,15 @@
 
 struct vctl_job {
 	uint64_t id;
-	const char *kind;  /* "snapclone", "restripe", "level", "evacuate" */
+	const char *kind;  /* "snapclone", "restripe", "level", "evacuate", "rebuild",
+			      "migrate" */
 	const char *state; /* snapclone: copying, leaving; else running, cancelling */
 	char volume[VCTL_NAME_MAX + 1];
 	char origin[VCTL_NAME_MAX + 1];      /* snapclone: what it was taken of */
 	struct vctl_rsd_layout from, to;     /* restripe: the layouts it moves between */
 	uint32_t disk;                       /* evacuate: the disk it empties */
+	char arrays[128];                    /* migrate: the arrays it moves onto,
+						comma-separated */
 	bool in_psegs;                       /* level, evacuate: cursor and total
 						count PSEGs moved; else RSEGs visited */
 	uint64_t cursor, total;              /* RSEGs (PSEGs) done, of all */
@@ -44,7 +47,8 @@ int vctl_job_step(struct vctl_pool *p, uint64_t id, uint64_t threshold, bool bac
 /* Cancels job id: a snapclone stays a plain snapshot (done at once); a
  * restripe turns around and moves its data back (*more: a job is left to
  * run); leveling stops where it is; an evacuation stops and its disk
- * takes new data again. */
+ * takes new data again; a migration stops, and the volume's requirement
+ * names every array that holds it. */
 int vctl_job_cancel(struct vctl_pool *p, uint64_t id, bool *more, struct vctl_err *err);
 
 /* The thread of `vctl serve` that runs every job a step at a time while

@@ -1,5 +1,6 @@
-/* Moving PSEGs between disks: leveling (`vctl level`) and evacuation
- * (`vctl disk remove`), both jobs in the MLD that move one PSEG per move:
+/* Moving PSEGs between disks: leveling (`vctl level`), evacuation
+ * (`vctl disk remove`) and migration onto new arrays (lib/migrate.c), all
+ * jobs in the MLD that move one PSEG per move:
  *  - a free PSEG is claimed on the target disk, and the old one's bytes
  *    are copied to it and flushed, under the pool lock held alone, so no
  *    write lands between the copy and the switch;
@@ -23,6 +24,7 @@
 #include "disk.h"
 #include "io.h"
 #include "jobs.h"
+#include "migrate.h"
 #include "raid.h"
 #include "state.h"
 
@@ -499,6 +501,8 @@ uint64_t vctl_move_remaining(const struct vctl_pool *p, const struct vctl_mld_jo
 {
 	if (!p->st)
 		return 0;
+	if (j->kind == VCTL_JOB_MIGRATE)
+		return vctl_migrate_remaining(p, j->volume);
 	return j->kind == VCTL_JOB_EVACUATE ? evacuate_remaining(p, j->disk) : level_remaining(p);
 }
 
@@ -511,6 +515,20 @@ static int move_once(struct vctl_pool *p, struct vctl_mld_job *j, const uint8_t 
 	if (j->kind == VCTL_JOB_LEVEL) {
 		if (!level_pick(p, strict, &u, &to))
 			return 1;
+	} else if (j->kind == VCTL_JOB_MIGRATE) {
+		int r = vctl_migrate_next(p, j->volume, &u.id, &u.k);
+		if (r <= 0)
+			return r < 0 ? vctl_errf(err, r, "out of memory") : 1;
+		u.meta = false;
+		uint32_t disk = vctl_member_disk(p->st->rsd[u.id]->m[u.k]);
+		if (!vctl_disk_usable(p, disk))
+			return vctl_errf(err, -VCTL_E_REFUSED,
+					 "disk %u is %s: its PSEGs cannot move by copying; replace it (vctl disk replace %u)",
+					 disk, vctl_pool_disk_state(p, disk), disk);
+		/* the requirement names the new arrays: the allocator keeps to them */
+		if ((r = vctl_place_member(p, u.id, p->st->rsd[u.id], u.k, bit_get(strict, u.id), &to,
+					   err)) < 0)
+			return r;
 	} else {
 		if (!each_use(p, j->disk, first_use, &u))
 			return 1;

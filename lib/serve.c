@@ -22,7 +22,7 @@
 struct export {
 	struct vctl_pool *p;
 	uint64_t id;
-	struct vctl_grant *grant; /* NULL: an administrator */
+	struct vctl_grant *grant; /* a path's, or the administrators' (no gate: NULL) */
 	char description[128];
 };
 

@@ -184,7 +184,7 @@ static int place(const struct vctl_pool *p, const struct vctl_volume_spec *s,
 	unsigned members = vctl_layout_members(&l);
 	unsigned apart = !s->separate ? 1 : raid == VCTL_RAID5 ? members : 2;
 	return vctl_array_place(p, s->mbps, s->iops, s->fit ? s->fit : VCTL_FIT_BEST, members,
-				apart, q, err);
+				apart, NULL, q, NULL, err);
 }
 
 static int volume_create_locked(struct vctl_pool *p, const struct vctl_volume_spec *s,

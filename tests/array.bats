@@ -19,23 +19,6 @@ teardown() {
 	stop_serve
 }
 
-# Six 16 MiB disks in enclosures e0, e1, e2 (two each), rated MB/s.
-rated_pool() {
-	mkpool 6 16M 3
-	vctl -p "$P" array set e0 --mbps "$1" -q
-	vctl -p "$P" array set e1 --mbps "$2" -q
-	vctl -p "$P" array set e2 --mbps "$3" -q
-}
-
-# The enclosures holding a volume's RStore members, from dump map and disk
-# list, sorted and unique, one line.
-encls_of() {
-	local disks
-	disks=$(vctl -p "$P" --json dump map "$1" | jq -c '[.runs[] | select(.rsd != null) | .members[].disk] | unique')
-	vctl -p "$P" --json disk list |
-		jq -r --argjson d "$disks" '[.disks[] | select(.index as $i | $d | index($i)) | .enclosure] | unique | join(",")'
-}
-
 @test "acceptance: 400, 400, 200 MB/s; --mbps 600 lands on the two 400s; --mbps 500 is refused; 600 committed" {
 	rated_pool 400 400 200
 	run -0 vctl -p "$P" create v1 --size 8M --mbps 600

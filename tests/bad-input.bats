@@ -64,6 +64,8 @@ ROWS=(
 	'path remove|rw|@PATH@|1'
 	'array set|rw|e0 --mbps 400|1'
 	'array list|ro||0'
+	'migrate|rw|pv --from e0|1'
+	'monitor|stats||2'
 	'stats|stats||2'
 	'check|check||0'
 	'serve|serve|--socket @SOCK@|-'
@@ -82,6 +84,9 @@ setup_file() {
 	"$VCTL" -p "$d/base" host add h --uid 1000 -q
 	"$VCTL" -p "$d/base" domain create d -q
 	"$VCTL" -p "$d/base" path add h v >"$d/path-id"
+	"$VCTL" -p "$d/base" array set e0 --mbps 100 -q
+	"$VCTL" -p "$d/base" array set e1 --mbps 100 -q
+	"$VCTL" -p "$d/base" create pv --size 1M --mbps 50 -q
 	"$VCTL" -p "$d/other" init --disks 2 --disk-size 4M --pseg-size 256K -q
 	mkdir "$d/adir"
 }
@@ -308,6 +313,10 @@ poke_labels() {
 		expect 1 array set e0 --iops "$bad"
 		expect 1 create w --size 1M --mbps "$bad"
 		expect 1 create w --size 1M --iops "$bad"
+		expect 1 migrate pv --from e0 --rate "$bad"
+		expect 1 monitor --interval "$bad"
+		expect 1 monitor --threshold "$bad"
+		expect 1 monitor --once --rate "$bad"
 		expect 1 restripe v --width "$bad"
 		expect 1 snapclone v c --threshold "$bad"
 		expect 1 jobs --cancel "$bad"
@@ -318,6 +327,13 @@ poke_labels() {
 	expect 1 create w --size 1M --mbps 10 --fit worst
 	expect 1 create w --size 1M --fit first
 	expect 1 array set e0
+	expect 1 migrate pv
+	expect 1 migrate pv --from e0 --rate 0
+	expect 1 monitor --interval 0
+	expect 1 monitor --interval 3601
+	expect 1 monitor --threshold 0
+	expect 1 monitor --threshold 1001
+	expect 1 monitor extra
 	expect 1 create 'bad/name' --size 1M
 	expect 1 create "$(printf 'n%.0s' $(seq 65))" --size 1M
 	report 75
@@ -346,6 +362,8 @@ poke_labels() {
 	expect 2 domain set nosuch --max-iops 5
 	expect 2 domain remove nosuch
 	expect 2 array set nosuch --mbps 5
+	expect 2 migrate nosuch --from e0
+	expect 2 migrate pv --from nosuch
 	expect 2 path add nosuch v
 	expect 2 path add h nosuch
 	expect 2 path add h v2 --domain nosuch

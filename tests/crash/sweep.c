@@ -229,6 +229,28 @@ static const char *const base_arrays_level[] = {
 	"mkimg new0.img 16M",
 	"disk add %P/new0.img --enclosure e2",
 	NULL};
+/* tests/migrate.bats: a volume placed on e0 and e1 moves off e0 */
+static const char *const base_arrays_migrate[] = {
+	INIT6,
+	"array set e0 --mbps 400",
+	"array set e1 --mbps 400",
+	"array set e2 --mbps 400",
+	"create p --size 2M --mbps 600 --raid 1",
+	"write p @d2M",
+	"snapshot p ps",
+	"write p --offset 300000 @small",
+	"create other --size 1M --raid 1",
+	"write other @d1M",
+	NULL};
+static const char *const base_migrate_part[] = {
+	INIT6,
+	"array set e0 --mbps 400",
+	"array set e1 --mbps 400",
+	"array set e2 --mbps 400",
+	"create p --size 4M --mbps 600",
+	"write p @d4M",
+	"VCTL_JOB_STEPS=1 migrate p --from e0",
+	NULL};
 static const char *const base_empty[] = {NULL};
 static const char *const base_init[] = {INIT6, NULL};
 
@@ -311,6 +333,10 @@ static const struct scenario scenarios[] = {
 	     "write thin @d1M", "delete new"),
 	 NULL, SC_POWER},
 	{"level with a volume kept to its arrays", base_arrays_level, OPS("= level"), NULL, SC_POWER},
+	{"migrate a placed raid1 volume with a snapshot off an array (publish, every move, the end)",
+	 base_arrays_migrate, OPS("= migrate p --from e0"), NULL, SC_POWER},
+	{"migration steps of a job part way, and its end", base_migrate_part, OPS("= jobs --wait"),
+	 NULL, SC_POWER},
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 

@@ -733,6 +733,33 @@ int main(void)
 	pj[1].disk = m.disks[0].index;
 	ok(vctl_mld_validate(&m, &e) == 0, "evacuations of two disks are valid: %s", e.msg);
 
+	/* Migrate: a volume's job; the volume must be placed by a requirement. */
+	struct vctl_mld_job ev = pj[1];
+	pj[1] = (struct vctl_mld_job){.id = 7, .kind = VCTL_JOB_MIGRATE, .state = VCTL_JOB_RUNNING,
+				      .volume = good.volume, .cursor = 2};
+	ok(vctl_mld_validate(&m, &e) < 0 && strstr(e.msg, "which has no requirement"),
+	   "a migration of a volume without a requirement refused: %s", e.msg);
+	m.reqs = calloc(1, sizeof(*m.reqs));
+	m.reqs[0] = (struct vctl_mld_req){.volume = good.volume, .mbps = 10, .fit = VCTL_FIT_BEST,
+					  .narrays = 1, .arrays = {m.encl[0].id}};
+	m.nreqs = 1;
+	ok(vctl_mld_validate(&m, &e) == 0, "a migration of a placed volume is valid: %s", e.msg);
+	ok(vctl_mld_encode(&m, buf, CAP, &len, &e) == 0 && vctl_mld_decode(buf, len, 0, &d, &e) == 0 &&
+	   d.njobs == 3 && !memcmp(&d.jobs[1], &pj[1], sizeof(pj[1])),
+	   "a migrate job round-trips: %s", e.msg);
+	vctl_mld_free(&d);
+	pj[1].volume = 999;
+	ok(vctl_mld_validate(&m, &e) < 0 && strstr(e.msg, "which does not exist"),
+	   "a migration of no volume refused: %s", e.msg);
+	pj[1].volume = good.volume;
+	pj[1].state = VCTL_JOB_CANCELLING;
+	ok(vctl_mld_validate(&m, &e) < 0 && strstr(e.msg, "cannot be cancelling"),
+	   "a cancelling migration refused: %s", e.msg);
+	pj[1] = ev;
+	free(m.reqs);
+	m.reqs = NULL;
+	m.nreqs = 0;
+
 	struct vctl_mld dup;
 	ok(vctl_mld_dup(&m, &dup) == 0 && same(&m, &dup) && dup.disks != m.disks, "dup");
 	ok(dup.njobs == 3 && dup.jobs != m.jobs && !memcmp(dup.jobs, m.jobs, 3 * sizeof(*m.jobs)),
