@@ -176,8 +176,13 @@ int vctl_array_load(struct vctl_pool *p, struct vctl_array_info *a, uint32_t n, 
 	vctl_rwlock_unlock(&p->lock);
 	if (r < 0)
 		return r == -ESRCH ? 0 : r;
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
+	/* in slices: a stopping server does not wait out a long sample */
+	for (unsigned left = ms; left && !vctl_gate_stopping(p->gate);) {
+		unsigned slice = left < 100 ? left : 100;
+		struct timespec ts = {0, (long)slice * 1000000};
+		nanosleep(&ts, NULL);
+		left -= slice;
+	}
 	vctl_rwlock_rd(&p->lock);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r = vctl_gate_volume_io(p, &s1, &n1, err);

@@ -134,6 +134,17 @@ int vctl_migrate_plan(const struct vctl_pool *p, uint64_t vol, uint32_t away,
 		const struct vctl_mld_encl *e = vctl_mld_encl_by_id(&p->mld, plan->to.arrays[k]);
 		snprintf(plan->names[k], sizeof(plan->names[k]), "%s", e ? e->name : "?");
 	}
+	/* capability is not space: the moves need free PSEGs there */
+	uint64_t room = 0;
+	for (uint32_t i = 0; r == 0 && i < p->mld.ndisks; i++) {
+		const struct vctl_mld_disk *d = &p->mld.disks[i];
+		if (vctl_disk_allocatable(p, d->index) && vctl_req_allows(p, &plan->to, d->index))
+			room += vctl_space_free_psegs(p, d->index);
+	}
+	if (r == 0 && room < plan->moves)
+		r = vctl_errf(err, -VCTL_E_REFUSED,
+			      "the new placement needs %llu free PSEGs on its arrays; they have %llu",
+			      (unsigned long long)plan->moves, (unsigned long long)room);
 	free(kept);
 	free(arr);
 	return r;

@@ -130,3 +130,21 @@ placed_db() {
 	[ "$SERVE_STATUS" -eq 0 ]
 	run -0 vctl -p "$P" check --intents
 }
+
+@test "capability is not space: a placement whose arrays lack the free PSEGs for the moves is refused, nothing changes" {
+	mkpool 6 16M 3
+	vctl -p "$P" array set e0 --mbps 100 -q
+	vctl -p "$P" array set e1 --mbps 100 -q
+	vctl -p "$P" create fill --size 12M --mbps 60 --raid 1 --thick -q
+	vctl -p "$P" create db --size 4M --mbps 50 --raid 1 --thick -q
+	[ "$(encls_of fill)" = e0 ]
+	[ "$(encls_of db)" = e1 ]
+	# e0 could carry db now, but holds too few free PSEGs
+	vctl -p "$P" array set e0 --mbps 1000 -q
+	local sum
+	sum=$(images_sum "$P")
+	run -3 vctl -p "$P" migrate db --from e1
+	assert_output --regexp "^vctl migrate: the new placement needs 32 free PSEGs on its arrays; they have [0-9]+$"
+	assert_unchanged "$P" "$sum"
+	[ "$(encls_of db)" = e1 ]
+}
