@@ -8,9 +8,7 @@
 # file alone may be a dead server's).
 start_serve() {
 	# the program itself, not the vctl function: $! must be the server
-	set -- "$VCTL" -p "$P" serve "$@"
-	[ -z "${VCTL_VALGRIND:-}" ] ||
-		set -- valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$@"
+	set -- "${VALGRIND[@]}" "$VCTL" -p "$P" serve "$@"
 	"$@" >"$D/serve.log" 2>&1 3>&- &
 	SERVE_PID=$!
 	for _ in $(seq 200); do

@@ -9,14 +9,14 @@ bats_load_library bats-assert 2>/dev/null || load '/usr/lib/bats/bats-assert/loa
 VCTL=${VCTL:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build/vctl}
 
 # VCTL_VALGRIND=1 runs every vctl under valgrind (nbdkit's NBDKIT_VALGRIND);
-# a memory error turns into exit status 99.
+# a memory error turns into exit status 99. A test that runs the program
+# itself (under timeout, in the background) puts "${VALGRIND[@]}" first.
+VALGRIND=()
+[ -z "${VCTL_VALGRIND:-}" ] ||
+	VALGRIND=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+
 vctl() {
-	if [ -n "${VCTL_VALGRIND:-}" ]; then
-		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-			"$VCTL" "$@"
-	else
-		"$VCTL" "$@"
-	fi
+	"${VALGRIND[@]}" "$VCTL" "$@"
 }
 
 # A small pool: mkpool [DISKS [SIZE [ENCLOSURES]]] in $P.
