@@ -28,6 +28,51 @@ mkpool() {
 		--pseg-size 256K -q
 }
 
+# The pool of the host, path and domain tests: 4 disks in 2 enclosures
+# with volumes vol (id 1) and other (id 2), 8 MiB each.
+paths_pool() {
+	mkpool 4 32M 2
+	vctl -p "$P" create vol --size 8M -q
+	vctl -p "$P" create other --size 8M -q
+}
+
+# A 4-disk pool (256K PSEGs, 2 enclosures) holding raid1, raid5, raid10
+# (--separate enclosure) and raid0 volumes, each full of data (the first
+# bytes of $D/data, 8 MiB).
+filled_pool() {
+	mkpool 4 24M 2
+	vctl -p "$P" create m1 --size 4M --raid 1 -q
+	vctl -p "$P" create m5 --size 6M --raid 5 --width 2 -q
+	vctl -p "$P" create m10 --size 4M --raid 10 --width 2 --separate enclosure -q
+	vctl -p "$P" create z --size 4M --width 3 -q
+	local v size
+	for v in m1 m5 m10 z; do
+		size=$(vctl -p "$P" --json show "$v" | jq .size)
+		head -c "$size" "$D/data" | vctl -p "$P" write "$v" - -q
+	done
+}
+
+# Every volume's bytes equal what filled_pool wrote.
+assert_contents() {
+	local v size
+	for v in m1 m5 m10 z; do
+		size=$(vctl -p "$P" --json show "$v" | jq .size)
+		cmp <(vctl -p "$P" read "$v") <(head -c "$size" "$D/data") ||
+			fail "volume $v differs"
+	done
+}
+
+# A new image of SIZE: new_disk NAME SIZE
+new_disk() {
+	truncate -s "$2" "$D/$1"
+}
+
+# sum NAME: checksum of a volume's bytes (coreutils' sum, which no test
+# uses, is hidden by it)
+sum() {
+	vctl -p "$P" read "$1" | cksum
+}
+
 # Checksums of every file in a directory (following links), to prove a
 # refused command changed nothing.
 images_sum() {
@@ -51,6 +96,19 @@ assert_one_line() {
 		echo "expected a one-line message, got: $output" >&2
 		return 1
 	}
+}
+
+# refused STATUS MESSAGE ARGS...: `vctl -p $P ARGS...` exits STATUS with
+# one line, MESSAGE if not empty, and leaves the images as they were.
+refused() {
+	local want=$1 msg=$2
+	shift 2
+	local before
+	before=$(images_sum "$P")
+	run "-$want" vctl -p "$P" "$@"
+	assert_one_line
+	[ -z "$msg" ] || assert_output "$msg"
+	assert_unchanged "$P" "$before"
 }
 
 require() {
