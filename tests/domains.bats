@@ -10,10 +10,8 @@ load test_helper
 load serve_helper
 
 setup() {
-	D=$BATS_TEST_TMPDIR
+	serve_setup
 	paths_pool
-	SOCK=$P/vctl.sock
-	SERVE_PID=
 }
 
 teardown() {

@@ -9,10 +9,7 @@ load test_helper
 load serve_helper
 
 setup() {
-	D=$BATS_TEST_TMPDIR
-	P=$D/pool
-	SOCK=$P/vctl.sock
-	SERVE_PID=
+	serve_setup
 	head -c 8M /dev/urandom >"$D/data"
 	head -c 3M /dev/urandom >"$D/a"
 	head -c 1M /dev/urandom >"$D/b"

@@ -9,10 +9,7 @@ load test_helper
 load serve_helper
 
 setup() {
-	D=$BATS_TEST_TMPDIR
-	P=$D/pool
-	SOCK=$P/vctl.sock
-	SERVE_PID=
+	serve_setup
 	head -c 8M /dev/urandom >"$D/data"
 }
 
@@ -239,11 +236,7 @@ add_two_disks() {
 	require fio
 	filled_pool
 	start_serve
-	pids=()
-	for v in m1 m5 m10; do
-		fio_until "$v" 2M &
-		pids+=($!)
-	done
+	fio_start 2M m1 m5 m10
 	new_disk d4.img 24M
 	new_disk d5.img 24M
 	run -0 vctl -p "$P" disk add "$D/d4.img" --enclosure e0

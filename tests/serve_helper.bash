@@ -2,8 +2,8 @@
 # server's "serving" line), stop_serve (SIGTERM, its exit status in
 # SERVE_STATUS), stop_serve_checked (the same, failing the test unless it
 # exited 0), uri VOLUME. Needs P (the pool), D (a directory for the log)
-# and SOCK (the socket). Also the verifying fio loops, and the hosts of
-# other uids (users_pool).
+# and SOCK (the socket): serve_setup (test_helper.bash) sets them. Also
+# the verifying fio loops, and the hosts of other uids (users_pool).
 
 # Starts `vctl serve` in the background (not --fork: the test owns it) and
 # waits for its "serving" line, printed once both sockets accept (a socket
@@ -66,6 +66,18 @@ fio_until() {
 	done
 }
 
+# fio_start SIZE VOLUME...: a fio_until loop over SIZE of each VOLUME, in
+# the background; their PIDs in $pids, for fio_stop.
+fio_start() {
+	local size=$1 v
+	shift
+	pids=()
+	for v in "$@"; do
+		fio_until "$v" "$size" &
+		pids+=($!)
+	done
+}
+
 # fio_stop PID...: ends the fio_until loops and waits for them; every run
 # must have verified all it wrote, before, during and after (zero errors).
 # $runs: the number of runs.
@@ -86,7 +98,7 @@ fio_stop() {
 UA=64101 UB=64102 UC=64103 UX=64199
 
 # users_pool: skips unless the test can act as other uids with a python
-# that has libnbd ($PY); then D, SOCK and a pool P whose volume vol has
+# that has libnbd ($PY); then serve_setup and a pool whose volume vol has
 # the paths $PA (host A, uid $UA, domain fast) and $PB (host B, uid $UB,
 # domain backup, 1000 IOPS, ro); vol2 has none, host C ($UC) neither.
 users_pool() {
@@ -103,12 +115,10 @@ users_pool() {
 			PY=$py && break
 	done
 	[ -n "$PY" ] || skip "needs python3-libnbd runnable by other uids"
-	D=$BATS_TEST_TMPDIR
+	serve_setup
 	open_dirs "$D"
 	mkpool 4 32M 2
 	chmod 755 "$P"
-	SOCK=$P/vctl.sock
-	SERVE_PID=
 	vctl -p "$P" create vol --size 8M -q
 	vctl -p "$P" create vol2 --size 8M -q
 	vctl -p "$P" host add A --uid $UA -q

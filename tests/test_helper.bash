@@ -28,6 +28,16 @@ mkpool() {
 		--pseg-size 256K -q
 }
 
+# The state of a test that may start `vctl serve` (serve_helper.bash): D
+# its directory, P the pool (not made yet), SOCK the server's socket, and
+# no server running.
+serve_setup() {
+	D=$BATS_TEST_TMPDIR
+	P=$D/pool
+	SOCK=$P/vctl.sock
+	SERVE_PID=
+}
+
 # The pool of the host, path and domain tests: 4 disks in 2 enclosures
 # with volumes vol (id 1) and other (id 2), 8 MiB each.
 paths_pool() {
