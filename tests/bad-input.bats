@@ -540,7 +540,8 @@ open(sys.argv[2], "w").close(); time.sleep(60)' "$T/busy.sock" "$T/listening" &
 	expect 2 serve --stop
 	# stale: replaced, and the server stops cleanly
 	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/stale.sock"
-	run -0 vctl -p "$P" serve --socket "$T/stale.sock" --fork
+	# (stderr to a file: under valgrind the server keeps valgrind's copy)
+	run -0 --separate-stderr vctl -p "$P" serve --socket "$T/stale.sock" --fork
 	run -0 vctl -p "$P" serve --stop
 	report 5
 }
