@@ -1,81 +1,24 @@
 #!/usr/bin/env bats
 # vctl serve as other users' clients see it (setpriv --reuid/--regid): a
 # host sees and opens only what its paths grant, with their access; a
-# removed path ends its host's access at the next request; each path's
-# counters equal what its client did; domains throttle. (The commands
-# themselves: domains.bats. Exact QoS figures: tests/bench/qos.)
+# removed path ends its host's access at the next request; domains
+# throttle. (The commands themselves: host.bats, path.bats, domains.bats;
+# each path's exact counters: stats.bats. Exact QoS figures:
+# tests/bench/qos.)
 
 load test_helper
 load serve_helper
 
-# uids no account on a test machine uses
-UA=64101 UB=64102 UC=64103 UX=64199
-
 setup() {
-	require setpriv
-	require nbdinfo
-	require nbdsh
-	require qemu-img
-	[ "$(id -u)" = 0 ] || skip "needs root to act as other uids (setpriv --reuid)"
-	# a python with libnbd that other uids can run (not a per-user shim)
-	PY=
-	local py
-	for py in /usr/bin/python3 "$(command -v python3)"; do
-		setpriv --reuid $UX --regid $UX --clear-groups "$py" -c 'import nbd' 2>/dev/null &&
-			PY=$py && break
-	done
-	[ -n "$PY" ] || skip "needs python3-libnbd runnable by other uids"
-	D=$BATS_TEST_TMPDIR
-	open_dirs "$D"
-	mkpool 4 32M 2
-	chmod 755 "$P"
-	SOCK=$P/vctl.sock
-	SERVE_PID=
-	vctl -p "$P" create vol --size 8M -q
-	vctl -p "$P" create vol2 --size 8M -q
-	vctl -p "$P" host add A --uid $UA -q
-	vctl -p "$P" host add B --uid $UB -q
-	vctl -p "$P" host add C --uid $UC -q
-	vctl -p "$P" domain create fast -q
-	vctl -p "$P" domain create backup --max-iops 1000 -q
-	PA=$(vctl -p "$P" path add A vol --domain fast)
-	PB=$(vctl -p "$P" path add B vol --domain backup --access ro)
+	users_pool
 }
 
 teardown() {
-	local was=${SERVE_PID:-}
-	stop_serve
-	# a server that died or tripped a sanitizer fails the test
-	[ -z "$was" ] || [ "$SERVE_STATUS" -eq 0 ] || {
-		cat "$D/serve.log" >&2
-		return 1
-	}
-}
-
-# The socket and the pool must be reachable by the other uids: every
-# directory above the test's own, up to the temporary directory, becomes
-# traversable (not readable). Skips if that is not enough.
-open_dirs() {
-	local d=$1 top=${TMPDIR:-/tmp}
-	top=${top%/}
-	while [ "$d" != / ] && [ "$d" != "$top" ] && [[ $d == "$top"/* ]]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-	# the run's own TMPDIR (tests/run-suites makes one, mode 0700)
-	[[ $(basename "$top") != vctl-tests.* ]] || chmod o+x "$top"
-	setpriv --reuid $UX --regid $UX --clear-groups test -x "$1" ||
-		skip "$1 is not reachable by other uids"
+	stop_serve_checked
 }
 
 # the md5 of a volume's first MiB, as a client reads it
 MD5='import hashlib; print(hashlib.md5(h.pread(1 << 20, 0)).hexdigest())'
-
-as() {
-	local u=$1
-	shift
-	setpriv --reuid "$u" --regid "$u" --clear-groups "$@"
-}
 
 @test "host A writes and reads; B (ro, other domain) reads A's bytes, its writes fail" {
 	start_serve --socket-mode 0666
@@ -200,33 +143,6 @@ go_client() {
 	assert_line --index 2 "reconnect ok"
 	run -0 vctl -p "$P" --json stats --path "$PA"
 	[ "$(jq -c '.paths[0] | [.reads, .writes, .errors]' <<<"$output")" = '[2,0,1]' ]
-}
-
-@test "stats: a host's exact bytes and operations" {
-	start_serve --socket-mode 0666
-	# 3 writes of 4096 + 1000 + 1 = 5097 bytes, 2 reads of 8192 + 512
-	run -0 as $UA nbdsh -u "$(uri vol)" -c '
-h.pwrite(b"a" * 4096, 0)
-h.pwrite(b"b" * 1000, 100000)
-h.pwrite(b"c", 7)
-h.pread(8192, 0)
-h.pread(512, 4096)
-'
-	run -0 as $UB nbdsh -u "$(uri vol)" -c 'h.pread(4096, 0)'
-	run -0 vctl -p "$P" --json stats
-	[ "$(jq -c '.paths[] | select(.id == '"$PA"') | [.host, .volume, .domain, .writes, .write_bytes, .reads, .read_bytes, .errors]' <<<"$output")" = \
-		'["A","vol","fast",3,5097,2,8704,0]' ]
-	[ "$(jq -c '.paths[] | select(.id == '"$PB"') | [.host, .domain, .writes, .reads, .read_bytes]' <<<"$output")" = \
-		'["B","backup",0,1,4096]' ]
-	# and their domains, summed
-	[ "$(jq -c '.domains[] | select(.name == "fast") | [.paths, .writes, .write_bytes, .reads]' <<<"$output")" = \
-		'[1,3,5097,2]' ]
-	[ "$(jq -c '.domains[] | select(.name == "backup") | [.max_iops, .reads, .read_bytes]' <<<"$output")" = \
-		'[1000,1,4096]' ]
-	# every timed request is in the histogram once
-	[ "$(jq '.paths[] | select(.id == '"$PA"') | [.latency[].count] | add' <<<"$output")" = 5 ]
-	run -0 vctl -p "$P" --json stats --volume vol --domain fast
-	[ "$(jq -c '[.paths[].id]' <<<"$output")" = "[$PA]" ]
 }
 
 @test "a throttled domain stays near its limit (loose: the figures are tests/bench/qos's)" {

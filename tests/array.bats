@@ -9,10 +9,7 @@ load test_helper
 load serve_helper
 
 setup() {
-	D=$BATS_TEST_TMPDIR
-	P=$D/pool
-	SOCK=$P/vctl.sock
-	SERVE_PID=
+	serve_setup
 }
 
 teardown() {
@@ -284,16 +281,9 @@ e1                        250      9000         0         0        0.0        0.
 	require setpriv
 	require qemu-io
 	[ "$(id -u)" = 0 ] || skip "needs root to act as another uid (setpriv --reuid)"
-	local u=64201 d=$D top=${TMPDIR:-/tmp}
-	# the socket must be reachable by uid $u: every directory above ours
-	# becomes traversable
-	top=${top%/}
-	while [ "$d" != / ] && [ "$d" != "$top" ] && [[ $d == "$top"/* ]]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-	[[ $(basename "$top") != vctl-tests.* ]] || chmod o+x "$top"
-	setpriv --reuid $u --regid $u --clear-groups test -x "$D" || skip "$D is not reachable by other uids"
+	local u=64201
+	# the socket must be reachable by uid $u
+	open_dirs "$D"
 	rated_pool 400 400 200
 	chmod 755 "$P"
 	vctl -p "$P" create v --size 4M --mbps 600 -q

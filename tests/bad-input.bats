@@ -185,9 +185,9 @@ expect() {
 	# not `run`: this is called some 600 times; timeout: a server that
 	# should have been refused but serves
 	if [ "$1" = serve ]; then
-		timeout 20 "$VCTL" -p "${POOL:-$P}" "$@" >/dev/null 2>"$errf" || st=$?
+		timeout 20 "${VALGRIND[@]}" "$VCTL" -p "${POOL:-$P}" "$@" >/dev/null 2>"$errf" || st=$?
 	else
-		"$VCTL" -p "${POOL:-$P}" "$@" >/dev/null 2>"$errf" || st=$?
+		"${VALGRIND[@]}" "$VCTL" -p "${POOL:-$P}" "$@" >/dev/null 2>"$errf" || st=$?
 	fi
 	local stderr='' after
 	read -r -d '' stderr <"$errf" || true
@@ -476,13 +476,15 @@ poke_labels() {
 	local w=$BATS_TEST_TMPDIR/vctl-ro
 	# shellcheck disable=SC2016
 	printf '#!/bin/sh\nexec unshare -m sh -c %s sh "$@"\n' \
-		"'mount --bind -o ro \"$P/disk1.img\" \"$P/disk1.img\" && exec \"$VCTL\" \"\$@\"'" >"$w"
+		"'mount --bind -o ro \"$P/disk1.img\" \"$P/disk1.img\" && exec ${VALGRIND[*]} \"$VCTL\" \"\$@\"'" >"$w"
 	chmod +x "$w"
+	# (valgrind, if any, inside the wrapper: it is vctl that it watches)
 	local real=$VCTL
-	VCTL=$w
+	local -a valgrind=("${VALGRIND[@]}")
+	VCTL=$w VALGRIND=()
 	DAMAGED_RO=0 DAMAGED_CHECK=0 DAMAGED_STATS=2
 	each_row "ro check stats" damaged_row
-	VCTL=$real
+	VCTL=$real VALGRIND=("${valgrind[@]}")
 	report 15
 }
 
@@ -556,7 +558,8 @@ open(sys.argv[2], "w").close(); time.sleep(60)' "$T/busy.sock" "$T/listening" &
 	expect 2 serve --stop
 	# stale: replaced, and the server stops cleanly
 	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/stale.sock"
-	run -0 vctl -p "$P" serve --socket "$T/stale.sock" --fork
+	# (stderr to a file: under valgrind the server keeps valgrind's copy)
+	run -0 --separate-stderr vctl -p "$P" serve --socket "$T/stale.sock" --fork
 	run -0 vctl -p "$P" serve --stop
 	report 5
 }

@@ -1,85 +1,21 @@
 #!/usr/bin/env bats
-# Hosts, storage domains and virtual paths: host add/list/remove, domain
-# create/set/list/remove, path add/list/remove and stats, offline and
-# through a running server; every refusal with its exit status, its one
-# line, and the images unchanged. (What a server does with them, as other
-# users' clients see it: access.bats.)
+# Storage domains: domain create/set/list/remove, offline, with every
+# refusal's exit status, its one line, and the images unchanged; hosts,
+# domains and paths through a running server, in dump mld and in check.
+# (host, path and stats on their own: host.bats, path.bats, stats.bats;
+# what a server does with them, as other users' clients see it:
+# access.bats.)
 
 load test_helper
 load serve_helper
 
 setup() {
-	D=$BATS_TEST_TMPDIR
-	mkpool 4 32M 2
-	SOCK=$P/vctl.sock
-	SERVE_PID=
-	vctl -p "$P" create vol --size 8M -q
-	vctl -p "$P" create other --size 8M -q
+	serve_setup
+	paths_pool
 }
 
 teardown() {
-	local was=${SERVE_PID:-}
-	stop_serve
-	# a server that died or tripped a sanitizer fails the test
-	[ -z "$was" ] || [ "$SERVE_STATUS" -eq 0 ] || {
-		cat "$D/serve.log" >&2
-		return 1
-	}
-}
-
-# every refusal: its status, one line "vctl CMD: MESSAGE", nothing changed
-refused() {
-	local want=$1 msg=$2
-	shift 2
-	local before
-	before=$(images_sum "$P")
-	run "-$want" vctl -p "$P" "$@"
-	assert_one_line
-	[ -z "$msg" ] || assert_output "$msg"
-	assert_unchanged "$P" "$before"
-}
-
-@test "host add, list, remove (text and --json)" {
-	run -0 vctl -p "$P" host add alice --uid 1001
-	assert_output "added host alice (id 3)"
-	run -0 vctl -p "$P" --json host add bob --uid 1002 --gid 50
-	[ "$(jq -c '[.name, .id]' <<<"$output")" = '["bob",4]' ]
-	# the same uid with a gid of its own is another binding
-	run -0 vctl -p "$P" host add alice-staff --uid 1001 --gid 60 -q
-	assert_output ""
-	run -0 vctl -p "$P" host list
-	assert_line --index 0 --regexp '^ID +NAME +UID +GID +PATHS$'
-	assert_line --index 1 --regexp '^3 +alice +1001 +- +0$'
-	assert_line --index 2 --regexp '^4 +bob +1002 +50 +0$'
-	run -0 vctl -p "$P" --json host list
-	[ "$(jq -c '[.hosts[] | [.name, .uid, .gid, .paths]]' <<<"$output")" = \
-		'[["alice",1001,null,0],["bob",1002,50,0],["alice-staff",1001,60,0]]' ]
-	run -0 vctl -p "$P" host remove bob
-	assert_output "removed host bob"
-	run -0 vctl -p "$P" --json host list
-	[ "$(jq -c '[.hosts[].name]' <<<"$output")" = '["alice","alice-staff"]' ]
-	run -0 vctl -p "$P" check
-}
-
-@test "host add and remove: bad input changes nothing" {
-	vctl -p "$P" host add alice --uid 1001 -q
-	vctl -p "$P" host add bob --uid 1002 --gid 7 -q
-	refused 1 "vctl host add: --uid UID is required" host add carol
-	refused 1 "vctl host add: --uid: 'x1' is not a number" host add carol --uid x1
-	refused 1 "vctl host add: --uid: '-5' is not a number" host add carol --uid -5
-	refused 1 "" host add carol --uid 4294967295
-	refused 1 "" host add carol --uid 99999999999999999999999
-	refused 1 "vctl host add: --gid: 'g' is not a number" host add carol --uid 5 --gid g
-	refused 1 "vctl host add: 'a/b' is not a valid name (1 to 64 of A-Z a-z 0-9 . _ -)" \
-		host add a/b --uid 5
-	refused 3 "vctl host add: a host named alice exists already" host add alice --uid 5
-	refused 3 "vctl host add: uid 1001 is bound to host alice already" host add carol --uid 1001
-	refused 3 "vctl host add: uid 1002 gid 7 is bound to host bob already" \
-		host add carol --uid 1002 --gid 7
-	refused 1 "" host add carol --uid 5 extra
-	refused 2 "vctl host remove: no host named carol" host remove carol
-	vctl -p "$P" path add alice vol -q
-	refused 3 "vctl host remove: host alice has 1 path; remove it first" host remove alice
+	stop_serve_checked
 }
 
 @test "domain create, set, list, remove (text and --json)" {
@@ -128,65 +64,6 @@ refused() {
 	refused 3 "vctl domain remove: domain gold has 1 path; remove it first" domain remove gold
 }
 
-@test "path add prints the new id; list; remove" {
-	vctl -p "$P" host add a --uid 1001 -q
-	vctl -p "$P" host add b --uid 1002 -q
-	vctl -p "$P" domain create slow --max-iops 10 -q
-	vctl -p "$P" domain create frozen --access ro -q
-	run -0 --separate-stderr vctl -p "$P" path add a vol
-	assert_output 7
-	run -0 vctl -p "$P" --json path add b vol --domain slow --access ro
-	[ "$(jq .id <<<"$output")" = 8 ]
-	run -0 vctl -p "$P" path add b other --domain frozen
-	assert_output 9
-	run -0 vctl -p "$P" path add a other --domain default --access rw
-	assert_output 10
-	run -0 vctl -p "$P" path list
-	assert_line --index 0 --regexp '^ID +HOST +VOLUME +DOMAIN +ACCESS$'
-	assert_line --index 1 --regexp '^7 +a +vol +default +rw$'
-	assert_line --index 2 --regexp '^8 +b +vol +slow +ro$'
-	# a ro domain makes its paths ro
-	assert_line --index 3 --regexp '^9 +b +other +frozen +ro$'
-	run -0 vctl -p "$P" --json path list
-	[ "$(jq -c '[.paths[] | [.id, .host, .volume, .domain, .access, .path_access]]' <<<"$output")" = \
-		'[[7,"a","vol","default","rw","rw"],[8,"b","vol","slow","ro","ro"],[9,"b","other","frozen","ro","rw"],[10,"a","other","default","rw","rw"]]' ]
-	run -0 vctl -p "$P" path remove 8
-	assert_output "removed path 8"
-	run -0 vctl -p "$P" --json host list
-	[ "$(jq -c '[.hosts[].paths]' <<<"$output")" = '[2,1]' ]
-	run -0 vctl -p "$P" check
-}
-
-@test "path add and remove: bad input changes nothing" {
-	vctl -p "$P" host add a --uid 1001 -q
-	vctl -p "$P" path add a vol -q
-	refused 2 "vctl path add: no host named z" path add z vol
-	refused 2 "vctl path add: no volume named z" path add a z
-	refused 2 "vctl path add: no domain named z" path add a other --domain z
-	refused 3 "vctl path add: host a has a path to vol already (path 4)" path add a vol
-	refused 3 "" path add a vol --domain default --access ro
-	refused 1 "vctl path add: --access x: give rw or ro" path add a other --access x
-	refused 1 "" path add a other --domain 'a b'
-	refused 1 "" path add a
-	refused 2 "vctl path remove: no path 99" path remove 99
-	refused 2 "vctl path remove: no path 3" path remove 3
-	refused 1 "vctl path remove: 'x' is not a path id" path remove x
-	refused 1 "vctl path remove: -4: unknown option" path remove -4
-}
-
-@test "a renamed volume keeps its paths; a deleted one loses them" {
-	vctl -p "$P" host add a --uid 1001 -q
-	vctl -p "$P" path add a vol -q
-	vctl -p "$P" path add a other -q
-	vctl -p "$P" rename vol renamed -q
-	run -0 vctl -p "$P" --json path list
-	[ "$(jq -c '[.paths[].volume]' <<<"$output")" = '["renamed","other"]' ]
-	vctl -p "$P" delete renamed -q
-	run -0 vctl -p "$P" --json path list
-	[ "$(jq -c '[.paths[] | [.id, .volume]]' <<<"$output")" = '[[5,"other"]]' ]
-	run -0 vctl -p "$P" check
-}
-
 @test "dump mld shows hosts, domains and paths field by field" {
 	vctl -p "$P" host add a --uid 1001 --gid 5 -q
 	vctl -p "$P" domain create d --max-iops 7 --max-mbps 8 --access ro -q
@@ -201,12 +78,6 @@ refused() {
 	assert_line "domain record"
 	assert_line "path record"
 	assert_line "  flags          0x1 (gid)"
-}
-
-@test "stats without a server: exit 2, one line" {
-	refused 2 "vctl stats: no server is running for the pool in $P; the statistics are kept by vctl serve" stats
-	refused 1 "" stats --path x
-	refused 1 "vctl stats: --count 0: give at least 1" stats --count 0
 }
 
 @test "served: every command runs in the server, same output, applied at once" {

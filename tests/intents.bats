@@ -7,9 +7,7 @@ load test_helper
 load serve_helper
 
 setup() {
-	D=$BATS_TEST_TMPDIR
-	P=$D/pool
-	SERVE_PID=
+	serve_setup
 	head -c 4M /dev/urandom >"$D/data"
 }
 
@@ -207,16 +205,11 @@ encl_of_disk() {
 @test "online: a disk fails while fio verifies RAID1, RAID5 and RAID10 volumes; replaced; fio has zero errors" {
 	require fio
 	mkpool 6 64M 3
-	SOCK=$P/vctl.sock
 	vctl -p "$P" create m1 --size 12M --raid 1 -q
 	vctl -p "$P" create m5 --size 12M --raid 5 --width 3 -q
 	vctl -p "$P" create m10 --size 12M --raid 10 --width 2 --separate enclosure -q
 	start_serve
-	pids=()
-	for v in m1 m5 m10; do
-		fio_until "$v" 12M &
-		pids+=($!)
-	done
+	fio_start 12M m1 m5 m10
 	# a disk every volume uses, once fio has written (at most 20 s)
 	d=
 	for _ in $(seq 200); do

@@ -2,46 +2,19 @@
 # Disks joining and leaving a pool that holds data (source 002 [0076]-
 # [0077]): disk add, vctl level, disk remove, disk replace INDEX FILE;
 # offline, online under verifying fio, and across kill -9. Every move keeps
-# the volumes' bytes and intents.
+# the volumes' bytes and intents. (Their jobs listed and cancelled:
+# jobs.bats.)
 
 load test_helper
 load serve_helper
 
 setup() {
-	D=$BATS_TEST_TMPDIR
-	P=$D/pool
-	SOCK=$P/vctl.sock
-	SERVE_PID=
+	serve_setup
 	head -c 8M /dev/urandom >"$D/data"
 }
 
 teardown() {
 	stop_serve
-}
-
-# A 4-disk pool (256K PSEGs, 2 enclosures) holding raid1, raid5, raid10
-# (--separate enclosure) and raid0 volumes, each full of data.
-filled_pool() {
-	mkpool 4 24M 2
-	vctl -p "$P" create m1 --size 4M --raid 1 -q
-	vctl -p "$P" create m5 --size 6M --raid 5 --width 2 -q
-	vctl -p "$P" create m10 --size 4M --raid 10 --width 2 --separate enclosure -q
-	vctl -p "$P" create z --size 4M --width 3 -q
-	local v size
-	for v in m1 m5 m10 z; do
-		size=$(vctl -p "$P" --json show "$v" | jq .size)
-		head -c "$size" "$D/data" | vctl -p "$P" write "$v" - -q
-	done
-}
-
-# Every volume's bytes equal what filled_pool wrote.
-assert_contents() {
-	local v size
-	for v in m1 m5 m10 z; do
-		size=$(vctl -p "$P" --json show "$v" | jq .size)
-		cmp <(vctl -p "$P" read "$v") <(head -c "$size" "$D/data") ||
-			fail "volume $v differs"
-	done
 }
 
 # Each disk taking data holds its share of the PSEGs in use, in proportion
@@ -55,11 +28,6 @@ assert_level() {
 		| $d[] | {index, used: (.used / $pseg), share: ($used * .psegs / $cap)}
 		| select((.used - .share) > 1 or (.share - .used) > 1)')
 	[ -z "$out" ] || fail "not level: $out"
-}
-
-# A new image of SIZE: new_disk NAME SIZE
-new_disk() {
-	truncate -s "$2" "$D/$1"
 }
 
 # add_two_disks SIZE5: d4.img (24M) joins enclosure e0, d5.img (SIZE5) e1.
@@ -268,11 +236,7 @@ add_two_disks() {
 	require fio
 	filled_pool
 	start_serve
-	pids=()
-	for v in m1 m5 m10; do
-		fio_until "$v" 2M &
-		pids+=($!)
-	done
+	fio_start 2M m1 m5 m10
 	new_disk d4.img 24M
 	new_disk d5.img 24M
 	run -0 vctl -p "$P" disk add "$D/d4.img" --enclosure e0
@@ -362,34 +326,5 @@ resume_to_the_end() {
 		size=$(vctl -p "$P" --json show "$v" | jq .size)
 		cmp <(vctl -p "$P" read "$v") <(head -c "$size" "$D/data")
 	done
-	run -0 vctl -p "$P" check --intents
-}
-
-@test "jobs: a level job and an evacuation are listed, and cancelled" {
-	filled_pool
-	new_disk d4.img 24M
-	vctl -p "$P" disk add "$D/d4.img" --enclosure e1 -q
-	VCTL_JOB_PACE_MS=300 start_serve
-	run -0 vctl -p "$P" level --rate 256K
-	assert_output --regexp "^leveling \(job [0-9]+\): [0-9]+ PSEG moves to make$"
-	run -0 vctl -p "$P" disk remove 3
-	assert_output --regexp "^removing disk 3 \(job [0-9]+\): its data moves to the other disks$"
-	run -0 vctl -p "$P" jobs
-	assert_line --index 1 --regexp "^[0-9]+ +level +- +all disks +running [0-9]+% \([0-9]+ of [0-9]+ PSEGs\) limit 256.0 KiB/s"
-	assert_line --index 2 --regexp "^[0-9]+ +evacuate +- +disk 3 +running [0-9]+% \([0-9]+ of [0-9]+ PSEGs\)"
-	run -0 --separate-stderr vctl -p "$P" --json jobs
-	[ "$(jq -c '.jobs[1] | [.kind, .volume, .disk, .state]' <<<"$output")" = '["evacuate",null,3,"running"]' ]
-	[ "$(jq -c '.jobs[0] | [.kind, .volume, .rate_limit]' <<<"$output")" = '["level",null,262144]' ]
-	for id in $(jq '.jobs[].id' <<<"$output"); do
-		run -0 vctl -p "$P" jobs --cancel "$id"
-		assert_output "cancelled job $id"
-	done
-	run -0 --separate-stderr vctl -p "$P" --json jobs
-	[ "$(jq '.jobs | length' <<<"$output")" -eq 0 ]
-	stop_serve
-	# disk 3 stays, and takes new data again
-	run -0 --separate-stderr vctl -p "$P" --json disk list
-	[ "$(jq '[.disks[] | select(.index == 3)] | length' <<<"$output")" -eq 1 ]
-	assert_contents
 	run -0 vctl -p "$P" check --intents
 }

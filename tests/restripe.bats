@@ -21,10 +21,6 @@ teardown() {
 	stop_serve
 }
 
-sum() {
-	vctl -p "$P" read "$1" | cksum
-}
-
 # widths NAME: the distinct "width x stripe" of the RStores under a volume
 widths() {
 	vctl -p "$P" --json dump map "$1" |

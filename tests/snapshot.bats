@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # vctl snapshot: sharing chains, copy on first write, delete anywhere,
-# dump tree, and the randomized model (tests/snapshot-model).
+# and the randomized model (tests/snapshot-model). (A chain drawn by
+# vctl dump tree: dump_tree.bats.)
 
 load test_helper
 load serve_helper
@@ -26,11 +27,6 @@ full_pool() {
 	vctl -p "$P" create v --size "$1" --thick -q
 	head -c "$1" /dev/urandom >"$D/full"
 	vctl -p "$P" write v "$D/full" -q
-}
-
-# sum NAME: checksum of a volume's bytes
-sum() {
-	vctl -p "$P" read "$1" | cksum
 }
 
 @test "a snapshot keeps the contents of the instant; both stay writable" {
@@ -70,30 +66,6 @@ sum() {
 	[ "$(jq .predecessor <<<"$output")" = null ]
 	run -0 vctl -p "$P" show v
 	assert_line "predecessor   s"
-}
-
-@test "stacked snapshots form the chain of FIG. 10; dump tree draws it" {
-	vctl -p "$P" create v --size 4M --raid 10 --width 2 -q
-	vctl -p "$P" write v "$D/a" -q
-	for s in s0 s1 s2 s3; do
-		vctl -p "$P" snapshot v "$s" -q
-		sums+=("$(sum v)")
-		head -c 4096 /dev/urandom | vctl -p "$P" write v --offset 12345 -q
-	done
-	i_=0
-	for s in s0 s1 s2 s3; do
-		[ "$(sum "$s")" = "${sums[$i_]}" ]
-		i_=$((i_ + 1))
-	done
-	run -0 --separate-stderr vctl -p "$P" --json dump tree s1
-	[ "$(jq -c '[.chain[].name]' <<<"$output")" = '["s0","s1","s2","s3","v"]' ]
-	# an RSEG nobody wrote since: every snapshot reads through to v
-	run0=$(jq -c '.runs[] | select(.first_rseg == 2) | [.members[] | [.sp, .ss]]' <<<"$output")
-	[ "$run0" = '[[false,true],[true,true],[true,true],[true,true],[true,false]]' ]
-	run -0 vctl -p "$P" dump tree v
-	assert_line --index 1 --regexp '^  s0 +id [0-9]+ origin v$'
-	assert_line --partial "s0 Ss  s1 Sp Ss  s2 Sp Ss  s3 Sp Ss  v Sp RSD"
-	run -0 vctl -p "$P" check
 }
 
 @test "a snapshot of a snapshot goes into the chain right before it" {

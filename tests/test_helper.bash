@@ -9,14 +9,14 @@ bats_load_library bats-assert 2>/dev/null || load '/usr/lib/bats/bats-assert/loa
 VCTL=${VCTL:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build/vctl}
 
 # VCTL_VALGRIND=1 runs every vctl under valgrind (nbdkit's NBDKIT_VALGRIND);
-# a memory error turns into exit status 99.
+# a memory error turns into exit status 99. A test that runs the program
+# itself (under timeout, in the background) puts "${VALGRIND[@]}" first.
+VALGRIND=()
+[ -z "${VCTL_VALGRIND:-}" ] ||
+	VALGRIND=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+
 vctl() {
-	if [ -n "${VCTL_VALGRIND:-}" ]; then
-		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-			"$VCTL" "$@"
-	else
-		"$VCTL" "$@"
-	fi
+	"${VALGRIND[@]}" "$VCTL" "$@"
 }
 
 # A small pool: mkpool [DISKS [SIZE [ENCLOSURES]]] in $P.
@@ -26,6 +26,61 @@ mkpool() {
 	local e=${3:-$((n < 3 ? n : 3))}
 	vctl -p "$P" init --disks "$n" --disk-size "${2:-16M}" --enclosures "$e" \
 		--pseg-size 256K -q
+}
+
+# The state of a test that may start `vctl serve` (serve_helper.bash): D
+# its directory, P the pool (not made yet), SOCK the server's socket, and
+# no server running.
+serve_setup() {
+	D=$BATS_TEST_TMPDIR
+	P=$D/pool
+	SOCK=$P/vctl.sock
+	SERVE_PID=
+}
+
+# The pool of the host, path and domain tests: 4 disks in 2 enclosures
+# with volumes vol (id 1) and other (id 2), 8 MiB each.
+paths_pool() {
+	mkpool 4 32M 2
+	vctl -p "$P" create vol --size 8M -q
+	vctl -p "$P" create other --size 8M -q
+}
+
+# A 4-disk pool (256K PSEGs, 2 enclosures) holding raid1, raid5, raid10
+# (--separate enclosure) and raid0 volumes, each full of data (the first
+# bytes of $D/data, 8 MiB).
+filled_pool() {
+	mkpool 4 24M 2
+	vctl -p "$P" create m1 --size 4M --raid 1 -q
+	vctl -p "$P" create m5 --size 6M --raid 5 --width 2 -q
+	vctl -p "$P" create m10 --size 4M --raid 10 --width 2 --separate enclosure -q
+	vctl -p "$P" create z --size 4M --width 3 -q
+	local v size
+	for v in m1 m5 m10 z; do
+		size=$(vctl -p "$P" --json show "$v" | jq .size)
+		head -c "$size" "$D/data" | vctl -p "$P" write "$v" - -q
+	done
+}
+
+# Every volume's bytes equal what filled_pool wrote.
+assert_contents() {
+	local v size
+	for v in m1 m5 m10 z; do
+		size=$(vctl -p "$P" --json show "$v" | jq .size)
+		cmp <(vctl -p "$P" read "$v") <(head -c "$size" "$D/data") ||
+			fail "volume $v differs"
+	done
+}
+
+# A new image of SIZE: new_disk NAME SIZE
+new_disk() {
+	truncate -s "$2" "$D/$1"
+}
+
+# sum NAME: checksum of a volume's bytes (coreutils' sum, which no test
+# uses, is hidden by it)
+sum() {
+	vctl -p "$P" read "$1" | cksum
 }
 
 # Checksums of every file in a directory (following links), to prove a
@@ -51,6 +106,19 @@ assert_one_line() {
 		echo "expected a one-line message, got: $output" >&2
 		return 1
 	}
+}
+
+# refused STATUS MESSAGE ARGS...: `vctl -p $P ARGS...` exits STATUS with
+# one line, MESSAGE if not empty, and leaves the images as they were.
+refused() {
+	local want=$1 msg=$2
+	shift 2
+	local before
+	before=$(images_sum "$P")
+	run "-$want" vctl -p "$P" "$@"
+	assert_one_line
+	[ -z "$msg" ] || assert_output "$msg"
+	assert_unchanged "$P" "$before"
 }
 
 require() {
