@@ -8,10 +8,7 @@ load test_helper
 load serve_helper
 
 setup() {
-	D=$BATS_TEST_TMPDIR
-	P=$D/pool
-	SOCK=$P/vctl.sock
-	SERVE_PID=
+	serve_setup
 }
 
 teardown() {

@@ -9,10 +9,7 @@ load test_helper
 load serve_helper
 
 setup() {
-	D=$BATS_TEST_TMPDIR
-	P=$D/pool
-	SOCK=$P/vctl.sock
-	SERVE_PID=
+	serve_setup
 	FIO_PID=
 }
 
@@ -141,7 +138,14 @@ await_jobs_done() {
 	reads_of_v2 10
 	local gen
 	gen=$(vctl -p "$P" --json status | jq .mld.generation)
-	run -3 vctl -p "$P" --json monitor --once --migrate
+	# a round that falls between two fio runs (or, under valgrind, a slow
+	# server) may find nothing hot: again
+	for _ in 1 2 3 4 5; do
+		run vctl -p "$P" --json monitor --once --migrate
+		[ "$status" -ne 0 ] || [ "$(jq '.hot | length' <<<"${lines[0]}")" != 0 ] || continue
+		break
+	done
+	[ "$status" -eq 3 ]
 	[ "$(jq -r '.hot[0].problem' <<<"${lines[0]}")" != null ]
 	jq -r '.hot[0].problem' <<<"${lines[0]}" | grep -q "^no placement of v2 without array e0: needs 4 MB/s, and the arrays with that free have no room for its measured load (.*); arrays must be added"
 	[ "${lines[1]}" = "vctl monitor: array e0 is above 80% of its rating, and nothing can move off it" ]
